@@ -1,0 +1,1 @@
+"""tergeu — the electronic criminal case."""

@@ -1,0 +1,139 @@
+"""The access gate: the one place that decides who may see a case and in which capacity an
+official acts on it. Every read of a case goes through `visible_cases` or `access_case`.
+
+A case is visible to
+- the officials of its investigation unit who are assigned to it (registrar, investigators),
+- the heads of its investigation unit,
+- the prosecutors of its supervising office and of every office above it.
+Administrators see reference data only. Everyone else gets "not found", never "forbidden", so
+that the existence of a case does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tergeu import clock
+from tergeu.access.models import AccessLog
+from tergeu.accounts.models import HEAD_ROLES, Appointment, Official, Role
+from tergeu.cases.models import Case, CaseAssignment, CaseQuerySet
+from tergeu.errors import NotFound
+from tergeu.registry.models import CrimeReport
+
+UNIT_ROLES = frozenset(
+    {
+        Role.REGISTRAR,
+        Role.INVESTIGATOR,
+        Role.INQUIRY_OFFICER,
+        Role.INVESTIGATION_HEAD,
+        Role.INQUIRY_HEAD,
+    }
+)
+
+
+def _appointments(user: Official) -> list[Appointment]:
+    cached: list[Appointment] | None = getattr(user, "_tergeu_appointments", None)
+    if cached is None:
+        cached = list(Appointment.objects.filter(official=user).select_related("agency"))
+        user._tergeu_appointments = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def visible_cases(user: Official | Any) -> CaseQuerySet:
+    """Every case this user may see (no access-log row: lists log through `log_list`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Case.objects.none()
+    appointments = _appointments(user)
+    unit_ids = {a.agency_id for a in appointments if a.role in UNIT_ROLES}
+    head_unit_ids = {a.agency_id for a in appointments if a.role in HEAD_ROLES}
+    office_paths = {a.agency.path for a in appointments if a.role == Role.PROSECUTOR}
+    rule = Q(pk__in=[])
+    if unit_ids:
+        assigned = CaseAssignment.objects.filter(case=OuterRef("pk"), official=user)
+        rule |= Q(Exists(assigned), investigation_unit_id__in=unit_ids)
+    if head_unit_ids:
+        rule |= Q(investigation_unit_id__in=head_unit_ids)
+    for path in office_paths:
+        rule |= Q(supervising_office__path__startswith=path)
+    return Case.objects.filter(rule)
+
+
+def capacities(user: Official, case: Case, *, registering: bool = False) -> list[str]:
+    """The capacities in which `user` acts on `case`, e.g. ["investigator"]. `registering`: the
+    case is being opened, so unit officials need no assignment yet."""
+    roles: list[str] = []
+    assigned = registering or CaseAssignment.objects.filter(case=case, official=user).exists()
+    for appointment in _appointments(user):
+        if appointment.agency_id == case.investigation_unit_id:
+            if appointment.role in HEAD_ROLES or (appointment.role in UNIT_ROLES and assigned):
+                roles.append(appointment.role)
+        elif appointment.role == Role.PROSECUTOR and case.supervising_office.path.startswith(
+            appointment.agency.path
+        ):
+            roles.append(appointment.role)
+    return roles
+
+
+def access_case(user: Official, *, case_id: int, surface: str, action: str = "view_case") -> Case:
+    """The case, if `user` may see it; writes the access-log row. Raises NotFound otherwise."""
+    case = (
+        visible_cases(user)
+        .select_related(
+            "investigation_unit", "supervising_office", "lead_investigator", "procedural_prosecutor"
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("No such case."), code="case_not_found", details={"case_id": case_id})
+    access_log(user, case=case, surface=surface, action=action)
+    return case
+
+
+def access_log(
+    user: Official,
+    *,
+    surface: str,
+    action: str,
+    case: Case | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    AccessLog.objects.create(
+        official=user,
+        case=case,
+        surface=surface,
+        action=action,
+        at=clock.now(),
+        detail=detail or {},
+    )
+
+
+def visible_reports(user: Official | Any) -> QuerySet[CrimeReport]:
+    """Crime reports in the КУИ of the user's own bodies, and of the bodies their prosecutor's
+    office (or an office below it) supervises."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return CrimeReport.objects.none()
+    appointments = _appointments(user)
+    rule = Q(agency_id__in={a.agency_id for a in appointments if a.role in UNIT_ROLES})
+    for path in {a.agency.path for a in appointments if a.role == Role.PROSECUTOR}:
+        rule |= Q(agency__supervisor__path__startswith=path)
+    return CrimeReport.objects.filter(rule)
+
+
+def access_report(user: Official, *, report_id: int, surface: str) -> CrimeReport:
+    """The report, if `user` may see it; logged like a case read."""
+    report = (
+        visible_reports(user)
+        .select_related("agency", "applicant_person", "applicant_entity", "case")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise NotFound(
+            _("No such report."), code="report_not_found", details={"report_id": report_id}
+        )
+    access_log(user, surface=surface, action="view_report", detail={"report_id": report_id})
+    return report

@@ -1,0 +1,303 @@
+"""Cases: list and search, detail, journal, appending acts, attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.params.functions import Query
+from pydantic import Field
+
+from tergeu.access.gate import access_case, access_log, visible_cases
+from tergeu.access.models import Surface
+from tergeu.api.schemas import (
+    AgencyOut,
+    Deadline,
+    EntityIn,
+    OfficialOut,
+    Page,
+    PersonIn,
+    current,
+    errors,
+    official_out,
+)
+from tergeu.attachments.models import CaseAttachment
+from tergeu.attachments.services import attachment_add
+from tergeu.cases import selectors
+from tergeu.cases.services import participant_admit
+from tergeu.errors import InvalidInput, NotFound
+from tergeu.journal.models import Act
+from tergeu.journal.services import act_append
+
+router = Router(tags=["cases"])
+me_router = Router(tags=["me"])
+
+
+class CaseRow(Schema):
+    id: int
+    register_number: str
+    registered_at: datetime
+    stage: str
+    summary: str
+    qualification_article: str
+    offence_category: str
+    investigation_form: str
+    investigation_unit_id: int
+
+
+class CaseList(Page):
+    items: list[CaseRow]
+
+
+class ParticipantOut(Schema):
+    party: str
+    name: str
+    role: str
+    status: str
+    since_seq: int
+
+
+class CaseOut(CaseRow):
+    qualification_part: str
+    qualification_paragraph: str
+    investigation_unit: AgencyOut
+    supervising_office: AgencyOut
+    lead_investigator: OfficialOut | None
+    procedural_prosecutor: OfficialOut | None
+    acts_count: int
+    last_hash: str
+    participants: list[ParticipantOut]
+    deadlines: list[Deadline]
+
+
+class ActOut(Schema):
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+    actor_id: int
+    actor_role: str
+    performed_at: datetime
+    recorded_at: datetime
+    hash: str
+    prev_hash: str
+
+
+class Journal(Schema):
+    case_id: int
+    acts: list[ActOut]
+    next_after_seq: int | None
+
+
+class ActIn(Schema):
+    """`payload` must fit the schema of `kind` (see docs/act-kinds.md). For
+    participant_admission, send `person` (or `entity`) and `payload.role`: the person is entered in
+    the register if new and `payload.party` is filled in."""
+
+    kind: str = Field(examples=["note"])
+    payload: dict[str, Any]
+    performed_at: datetime | None = None
+    person: PersonIn | None = None
+    entity: EntityIn | None = None
+
+
+def _row(case: Any) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "register_number": case.register_number,
+        "registered_at": case.registered_at,
+        "stage": case.stage,
+        "summary": case.summary,
+        "qualification_article": case.qualification_article,
+        "offence_category": case.offence_category,
+        "investigation_form": case.investigation_form,
+        "investigation_unit_id": case.investigation_unit_id,
+    }
+
+
+def _act(act: Act) -> dict[str, Any]:
+    return {
+        "seq": act.seq,
+        "kind": act.kind,
+        "payload": act.payload,
+        "actor_id": act.actor_id,
+        "actor_role": act.actor_role,
+        "performed_at": act.performed_at,
+        "recorded_at": act.recorded_at,
+        "hash": act.hash,
+        "prev_hash": act.prev_hash,
+    }
+
+
+@router.get("", response={200: CaseList, **errors()}, summary="Cases I may see, newest first")
+def case_list(
+    request: HttpRequest,
+    q: str = "",
+    stage: str = "",
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    qs = visible_cases(current(request)).search(q)
+    if stage:
+        qs = qs.filter(stage=stage)
+    access_log(
+        current(request), surface=Surface.API, action="list_cases", detail={"q": q, "stage": stage}
+    )
+    rows = [_row(c) for c in qs[offset : offset + limit]]
+    return {"count": qs.count(), "limit": limit, "offset": offset, "items": rows}
+
+
+@router.get("/{case_id}", response={200: CaseOut, **errors(404)}, summary="One case")
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    case = access_case(current(request), case_id=case_id, surface=Surface.API)
+    detail = selectors.case_detail(case)
+    return {
+        **_row(case),
+        "qualification_part": case.qualification_part,
+        "qualification_paragraph": case.qualification_paragraph,
+        "investigation_unit": case.investigation_unit,
+        "supervising_office": case.supervising_office,
+        "lead_investigator": official_out(case.lead_investigator),
+        "procedural_prosecutor": official_out(case.procedural_prosecutor),
+        "acts_count": case.last_seq,
+        "last_hash": case.last_hash,
+        "participants": [
+            {
+                "party": p.party,
+                "name": str(p.person or p.legal_entity),
+                "role": p.role,
+                "status": p.status,
+                "since_seq": p.since_seq,
+            }
+            for p in detail.participants
+        ],
+        "deadlines": detail.deadlines,
+    }
+
+
+@router.get(
+    "/{case_id}/acts",
+    response={200: Journal, **errors(404)},
+    summary="The case's journal, in order",
+)
+def case_journal(
+    request: HttpRequest,
+    case_id: int,
+    after_seq: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=500),
+) -> dict[str, Any]:
+    case = access_case(
+        current(request), case_id=case_id, surface=Surface.API, action="view_journal"
+    )
+    acts = list(Act.objects.filter(case=case, seq__gt=after_seq).order_by("seq")[:limit])
+    more = bool(acts) and acts[-1].seq < case.last_seq
+    return {
+        "case_id": case.pk,
+        "acts": [_act(a) for a in acts],
+        "next_after_seq": acts[-1].seq if more else None,
+    }
+
+
+@router.post(
+    "/{case_id}/acts", response={201: ActOut, **errors(403, 404, 409)}, summary="Append an act"
+)
+def case_act_append(request: HttpRequest, case_id: int, body: ActIn) -> Status[dict[str, Any]]:
+    user = current(request)
+    case = access_case(user, case_id=case_id, surface=Surface.API, action="append_act")
+    if body.kind == "registration":
+        raise InvalidInput(
+            _("A case is opened by registering a report: POST /api/v1/reports/{id}/decision."),
+            code="registration_via_report",
+        )
+    if body.kind == "participant_admission" and (body.person or body.entity):
+        role = body.payload.get("role", "")
+        party_data: dict[str, Any] = body.person.dict() if body.person else {}
+        if body.entity:
+            party_data = {"bin": body.entity.bin, "entity_name": body.entity.name}
+        act = participant_admit(
+            case=case, actor=user, role=role, performed_at=body.performed_at, **party_data
+        )
+    else:
+        act = act_append(
+            case=case,
+            kind=body.kind,
+            payload=body.payload,
+            actor=user,
+            performed_at=body.performed_at,
+        )
+    return Status(201, _act(act))
+
+
+class AttachmentOut(Schema):
+    seq: int
+    filename: str
+    sha256: str
+    size: int
+    mime: str
+
+
+@router.post(
+    "/{case_id}/attachments",
+    response={201: AttachmentOut, **errors(403, 404, 409, 413, 415)},
+    summary="Upload an attachment",
+)
+def case_attachment_upload(
+    request: HttpRequest, case_id: int, file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    user = current(request)
+    case = access_case(user, case_id=case_id, surface=Surface.API, action="add_attachment")
+    att = attachment_add(case=case, actor=user, stream=file, filename=file.name or "file")
+    return Status(
+        201,
+        {
+            "seq": att.seq,
+            "filename": att.filename,
+            "sha256": att.blob.sha256,
+            "size": att.blob.size,
+            "mime": att.blob.mime,
+        },
+    )
+
+
+@router.get(
+    "/{case_id}/attachments/{seq}",
+    response={200: None, **errors(404)},
+    summary="Download an attachment",
+)
+def case_attachment_download(request: HttpRequest, case_id: int, seq: int) -> FileResponse:
+    case = access_case(
+        current(request), case_id=case_id, surface=Surface.API, action="download_attachment"
+    )
+    att = CaseAttachment.objects.select_related("blob").filter(case=case, seq=seq).first()
+    if att is None:
+        raise NotFound(_("No such attachment."), code="attachment_not_found")
+    response = FileResponse(
+        default_storage.open(att.blob.storage_name, "rb"), as_attachment=True, filename=att.filename
+    )
+    response["Content-Type"] = att.blob.mime
+    return response
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    appointments: list[dict[str, Any]]
+
+
+@me_router.get("/me", response={200: MeOut, **errors()}, summary="Who I am")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = current(request)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "full_name": user.get_full_name(),
+        "appointments": [
+            {"agency_id": a.agency_id, "agency": a.agency.name, "role": a.role}
+            for a in user.appointments.select_related("agency")
+        ],
+    }

@@ -1,0 +1,104 @@
+"""Input and output schemas shared by the API's routers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema
+from pydantic import Field
+
+from tergeu.accounts.models import Official
+
+
+def current(request: HttpRequest) -> Official:
+    """The authenticated official (the API's auth has already refused everyone else)."""
+    user = request.user
+    assert isinstance(user, Official)
+    return user
+
+
+class ErrorBody(Schema):
+    code: str = Field(examples=["not_found"])
+    message: str
+    details: dict[str, Any]
+
+
+class Error(Schema):
+    """Every error response."""
+
+    error: ErrorBody
+
+
+ERRORS: dict[int, type[Error]] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    415: Error,
+    422: Error,
+}
+
+
+def errors(*statuses: int) -> dict[int, type[Error]]:
+    return {s: Error for s in (401, 422, *statuses)}
+
+
+class PersonIn(Schema):
+    """A natural person by IIN; names are needed only when the person is new to the register."""
+
+    iin: str = Field(examples=["900101300012"])
+    last_name: str = ""
+    first_name: str = ""
+    patronymic: str = ""
+    birth_date: date | None = None
+    citizenship: str = Field("KAZ", min_length=3, max_length=3)
+
+
+class EntityIn(Schema):
+    bin: str
+    name: str = ""
+
+
+class QualificationIn(Schema):
+    article: str = Field(examples=["188"])
+    part: str = ""
+    paragraph: str = ""
+    offence_category: str = Field(examples=["medium"])
+
+
+class AgencyOut(Schema):
+    id: int
+    name: str
+    kind: str
+    authority_code: str
+
+
+class OfficialOut(Schema):
+    id: int
+    username: str
+    full_name: str
+
+
+def official_out(official: Any) -> dict[str, Any] | None:
+    if official is None:
+        return None
+    return {"id": official.pk, "username": official.username, "full_name": official.get_full_name()}
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+class Deadline(Schema):
+    rule: str
+    article: str
+    duty: str
+    started_at: datetime
+    due_at: datetime
+    state: str

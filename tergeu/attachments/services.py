@@ -1,0 +1,91 @@
+"""Storing attachments: hash while reading, sniff the type from the bytes, store once by name."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from typing import IO
+
+import filetype
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tergeu import clock
+from tergeu.accounts.models import Official
+from tergeu.attachments.models import Blob, CaseAttachment, blob_storage_name
+from tergeu.cases.models import Case
+from tergeu.errors import AppError, InvalidInput, TooLarge
+from tergeu.journal.services import act_append
+
+CHUNK = 1024 * 1024
+
+
+def sniff_mime(head: bytes) -> str:
+    """The MIME type the content says it is: a known magic number, else UTF-8 text, else
+    "application/octet-stream"."""
+    kind = filetype.guess(head)
+    if kind is not None:
+        return str(kind.mime)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sniffed head is still text.
+        if exc.start < len(head) - 3:
+            return "application/octet-stream"
+    return "text/plain"
+
+
+def attachment_add(
+    *, case: Case, actor: Official, stream: IO[bytes], filename: str
+) -> CaseAttachment:
+    """Attach a file to `case`: the bytes are hashed and stored under their SHA-256, and an
+    "attachment" act records the hash in the journal. Refused (nothing written to the database)
+    when empty, larger than ATTACHMENT_MAX_BYTES, of a type not allowed, or when the actor may
+    not add to the case."""
+    filename = filename.replace("/", "_").replace("\\", "_").strip()[:255] or "file"
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryFile() as spool:
+        head = b""
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > settings.ATTACHMENT_MAX_BYTES:
+                raise TooLarge(
+                    _("The file is larger than the limit of %(limit)d bytes.")
+                    % {"limit": settings.ATTACHMENT_MAX_BYTES},
+                    details={"limit": settings.ATTACHMENT_MAX_BYTES},
+                )
+            if len(head) < 8192:
+                head += chunk[: 8192 - len(head)]
+            digest.update(chunk)
+            spool.write(chunk)
+        if size == 0:
+            raise InvalidInput(_("The file is empty."), code="empty_file")
+        mime = sniff_mime(head)
+        if mime not in settings.ATTACHMENT_ALLOWED_TYPES:
+            raise AppError(
+                _("Files of type %(mime)s are not accepted.") % {"mime": mime},
+                code="unsupported_media_type",
+                status=415,
+                details={"mime": mime, "allowed": sorted(settings.ATTACHMENT_ALLOWED_TYPES)},
+            )
+        sha = digest.hexdigest()
+        with transaction.atomic():
+            act = act_append(
+                case=case,
+                kind="attachment",
+                actor=actor,
+                payload={"sha256": sha, "filename": filename, "size": size, "mime": mime},
+            )
+            blob, created = Blob.objects.get_or_create(
+                sha256=sha, defaults={"size": size, "mime": mime, "stored_at": clock.now()}
+            )
+            name = blob_storage_name(sha)
+            if not default_storage.exists(name):
+                spool.seek(0)
+                default_storage.save(name, File(spool))
+            return CaseAttachment.objects.create(
+                case=case, blob=blob, filename=filename, seq=act.seq, uploaded_by=actor
+            )

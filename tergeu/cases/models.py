@@ -1,0 +1,244 @@
+"""Projections of the journal: the case, its participants and its deadlines. These rows are
+written only by `journal.services.act_append` (in the act's transaction) and can always be
+rebuilt from the journal (`manage.py verify_journal` proves they agree)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tergeu.accounts.models import Agency, Official
+
+
+class Stage(models.TextChoices):
+    """Case-level states (DOMAIN-KZ §13.1). The report-only states live on the crime report."""
+
+    REGISTERED = "registered", _("Registered, pre-trial investigation started")
+    URGENT_ACTIONS = "urgent_actions", _("Urgent actions before registration")
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    TERMS_INTERRUPTED = "terms_interrupted", _("Terms interrupted")
+    TERMINATION_PENDING_APPROVAL = "termination_pending", _("Termination pending approval")
+    TERMINATED = "terminated", _("Terminated")
+    INVESTIGATION_COMPLETED = "investigation_completed", _("Investigation completed (notice)")
+    FAMILIARIZATION = "familiarization", _("Familiarisation with the materials")
+    FINAL_DOC_DRAFTED = "final_doc_drafted", _("Final document drafted")
+    PENDING_HEAD_AGREEMENT = "pending_head_agreement", _("At the head of the body")
+    AT_PROSECUTOR = "at_prosecutor", _("At the prosecutor")
+    RETURNED = "returned", _("Returned for additional investigation")
+    SENT_TO_COURT = "sent_to_court", _("Sent to court")
+    TRIAL = "trial", _("Trial")
+    JUDGMENT_ISSUED = "judgment_issued", _("Judgment issued")
+    IN_APPEAL = "in_appeal", _("In appeal")
+    IN_FORCE = "in_force", _("In force")
+    EXECUTION = "execution", _("Execution of the sentence")
+    CLOSED = "closed", _("Closed")
+
+
+class InvestigationForm(models.TextChoices):
+    """Forms of pre-trial investigation (art. 189)."""
+
+    UNDETERMINED = "", _("not yet chosen")
+    PROTOCOL = "protocol", _("Protocol form")
+    INQUIRY = "inquiry", _("Inquiry (дознание)")
+    PRELIMINARY = "preliminary", _("Preliminary investigation (следствие)")
+
+
+class OffenceCategory(models.TextChoices):
+    """Criminal Code arts 10–11."""
+
+    UNDETERMINED = "", _("not yet determined")
+    MISDEMEANOUR = "misdemeanour", _("Criminal misdemeanour")
+    SMALL = "small", _("Small gravity")
+    MEDIUM = "medium", _("Medium gravity")
+    GRAVE = "grave", _("Grave")
+    ESPECIALLY_GRAVE = "especially_grave", _("Especially grave")
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def search(self, text: str) -> CaseQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        if text.isdigit():
+            return self.filter(register_number__startswith=text)
+        return self.filter(summary__icontains=text)
+
+
+class Case(models.Model):
+    """One case of the unified register (ЕРДР): the head of its journal and the projection of it."""
+
+    register_number = models.CharField(_("register number"), max_length=32, unique=True)
+    registered_at = models.DateTimeField(_("registered at"))
+    summary = models.TextField(_("summary"))
+    qualification_article = models.CharField(_("Criminal Code article"), max_length=16)
+    qualification_part = models.CharField(_("part"), max_length=8, blank=True)
+    qualification_paragraph = models.CharField(_("paragraph"), max_length=8, blank=True)
+    offence_category = models.CharField(
+        _("offence category"), max_length=20, choices=OffenceCategory.choices, blank=True
+    )
+    investigation_form = models.CharField(
+        _("form of investigation"), max_length=16, choices=InvestigationForm.choices, blank=True
+    )
+    stage = models.CharField(_("stage"), max_length=32, choices=Stage.choices)
+    investigation_unit = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="cases", verbose_name=_("investigation unit")
+    )
+    supervising_office = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="supervised_cases",
+        verbose_name=_("supervising prosecutor's office"),
+    )
+    lead_investigator = models.ForeignKey(
+        Official, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    procedural_prosecutor = models.ForeignKey(
+        Official, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The journal's head: appends read these instead of the journal, so an append costs the same
+    # for the 10th act and the 10,000th.
+    last_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    objects: ClassVar[CaseQuerySet] = CaseQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering: ClassVar = ["-registered_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes: ClassVar = [
+            models.Index(fields=["investigation_unit", "-registered_at"]),
+            models.Index(fields=["supervising_office", "-registered_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.register_number
+
+    @property
+    def qualification(self) -> str:
+        parts = [f"art. {self.qualification_article}"]
+        if self.qualification_part:
+            parts.append(f"p. {self.qualification_part}")
+        if self.qualification_paragraph:
+            parts.append(f"para. {self.qualification_paragraph}")
+        return ", ".join(parts)
+
+
+class CaseAssignment(models.Model):
+    """An official of the investigation unit who works on the case (registrar who registered it,
+    investigators who accepted it); a projection of the journal."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    official = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=32)
+    since_seq = models.PositiveIntegerField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "official"], name="assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.official_id} ({self.role})"
+
+
+class ParticipantRole(models.TextChoices):
+    """Participants of the process (arts 64–81)."""
+
+    APPLICANT = "applicant", _("Applicant")
+    VICTIM = "victim", _("Victim")
+    SUSPECT = "suspect", _("Suspect")
+    WITNESS = "witness", _("Witness")
+    WITNESS_WITH_DEFENCE = "witness_with_defence", _("Witness with the right to defence")
+    DEFENDER = "defender", _("Defender")
+    LEGAL_REPRESENTATIVE = "legal_representative", _("Legal representative")
+    CIVIL_PLAINTIFF = "civil_plaintiff", _("Civil plaintiff")
+    CIVIL_DEFENDANT = "civil_defendant", _("Civil defendant")
+    INTERPRETER = "interpreter", _("Interpreter")
+    EXPERT = "expert", _("Expert")
+
+
+class ParticipantStatus(models.TextChoices):
+    ADMITTED = "admitted", _("admitted")
+
+
+class Participant(models.Model):
+    """A person (by IIN) or an organisation (by BIN) in a role in a case; `party` is the stable key
+    used in act payloads ("iin:…" or "bin:…")."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    party = models.CharField(max_length=16)
+    person = models.ForeignKey(
+        "persons.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    legal_entity = models.ForeignKey(
+        "persons.LegalEntity", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=ParticipantRole.choices)
+    status = models.CharField(_("status"), max_length=32, choices=ParticipantStatus.choices)
+    since_seq = models.PositiveIntegerField()
+
+    class Meta:
+        ordering: ClassVar = ["since_seq", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "party", "role"], name="participant_unique")
+        ]
+
+    def __str__(self) -> str:
+        who = self.person or self.legal_entity
+        return f"{who} ({self.get_role_display()})"
+
+
+class ParticipantStatusChange(models.Model):
+    """The status history of a participant: one row per act that changed it."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=32, choices=ParticipantStatus.choices)
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering: ClassVar = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.status} @{self.seq}"
+
+
+class DeadlineState(models.TextChoices):
+    RUNNING = "running", _("running")
+    MET = "met", _("met")
+    BREACHED = "breached", _("breached")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Deadline(models.Model):
+    """A statutory clock: started by an act (or by a crime report before a case exists). The
+    procedure engine computes and watches these; the rows exist from registration on."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    report = models.ForeignKey(
+        "registry.CrimeReport",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+    )
+    rule = models.CharField(_("rule"), max_length=16)  # catalogue id, e.g. "R01"
+    article = models.CharField(_("article"), max_length=32)
+    duty = models.CharField(_("duty"), max_length=200)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("due at"))
+    state = models.CharField(max_length=16, choices=DeadlineState.choices)
+    started_by_seq = models.PositiveIntegerField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["due_at"]
+        indexes: ClassVar = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,23 @@
+"""Reads that span several models. The caller has passed the access gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tergeu.cases.models import Case, Deadline, Participant
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    participants: list[Participant]
+    deadlines: list[Deadline]
+
+
+def case_detail(case: Case) -> CaseDetail:
+    """What the case page and the API detail show besides the case row: a fixed number of
+    queries, however long the journal."""
+    participants = list(
+        Participant.objects.filter(case=case).select_related("person", "legal_entity")
+    )
+    deadlines = list(Deadline.objects.filter(case=case).order_by("due_at"))
+    return CaseDetail(participants=participants, deadlines=deadlines)

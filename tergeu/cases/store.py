@@ -1,0 +1,92 @@
+"""Loading a case's projection as a `CaseState` and storing a new state back. The reads cost the
+same however long the journal is: they touch the case row, its assignments and participants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tergeu.cases.models import Case, CaseAssignment, Participant, ParticipantStatusChange
+from tergeu.cases.projection import CaseState
+
+CASE_FIELDS = (
+    "register_number",
+    "stage",
+    "summary",
+    "qualification_article",
+    "qualification_part",
+    "qualification_paragraph",
+    "offence_category",
+    "investigation_form",
+    "investigation_unit_id",
+    "supervising_office_id",
+    "lead_investigator_id",
+    "procedural_prosecutor_id",
+)
+
+
+def state_load(case: Case) -> CaseState:
+    """The stored projection of `case` as a plain value."""
+    if case.last_seq == 0:
+        return CaseState()
+    assigned = {
+        a.official_id: (a.role, a.since_seq) for a in CaseAssignment.objects.filter(case=case)
+    }
+    participants: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    changes = ParticipantStatusChange.objects.filter(participant__case=case).values_list(
+        "participant__party", "participant__role", "status", "seq"
+    )
+    for party, role, status, seq in changes.order_by("seq"):
+        participants.setdefault((party, role), []).append((status, seq))
+    return CaseState(
+        **{name: getattr(case, name) for name in CASE_FIELDS},
+        assigned=assigned,
+        participants={key: tuple(history) for key, history in participants.items()},
+    )
+
+
+def state_store(case: Case, old: CaseState, new: CaseState, *, at: datetime) -> None:
+    """Write the difference between `old` and `new` to the projection tables."""
+    changed = [name for name in CASE_FIELDS if getattr(old, name) != getattr(new, name)]
+    for name in changed:
+        setattr(case, name, getattr(new, name))
+    if changed:
+        case.save(update_fields=changed)
+    if old.assigned != new.assigned:
+        gone = set(old.assigned) - set(new.assigned)
+        CaseAssignment.objects.filter(case=case, official_id__in=gone).delete()
+        for official_id, (role, seq) in new.assigned.items():
+            if old.assigned.get(official_id) != (role, seq):
+                CaseAssignment.objects.update_or_create(
+                    case=case, official_id=official_id, defaults={"role": role, "since_seq": seq}
+                )
+    for key, history in new.participants.items():
+        before = old.participants.get(key, ())
+        if history == before:
+            continue
+        party, role = key
+        participant = Participant.objects.filter(case=case, party=party, role=role).first()
+        if participant is None:
+            participant = Participant.objects.create(
+                case=case,
+                party=party,
+                role=role,
+                status=history[-1][0],
+                since_seq=history[0][1],
+                **_party_fk(party),
+            )
+        else:
+            participant.status = history[-1][0]
+            participant.save(update_fields=["status"])
+        for status, seq in history[len(before) :]:
+            ParticipantStatusChange.objects.create(
+                participant=participant, status=status, seq=seq, at=at
+            )
+
+
+def _party_fk(party: str) -> dict[str, object]:
+    from tergeu.persons.models import LegalEntity, Person
+
+    scheme, number = party.split(":", 1)
+    if scheme == "iin":
+        return {"person": Person.objects.get(iin=number)}
+    return {"legal_entity": LegalEntity.objects.get(bin=number)}

@@ -1,0 +1,310 @@
+"""The act kinds known to the journal: each has one payload schema, the capacities in which an
+official may perform it, the stages at which it is allowed, its article, and a guard for facts
+that need the database. The full rules (approvals, clocks, effective dates) come from the
+procedure pack; this table is the seam it will fill."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from tergeu.accounts.models import CONDUCTING_ROLES, Agency, AgencyKind, Appointment, Role
+from tergeu.cases.models import Case, Stage
+from tergeu.errors import Conflict, InvalidInput
+from tergeu.persons.iin import parse_iin, validate_bin
+from tergeu.persons.models import LegalEntity, Person
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ArticleNo = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(-\d{1,2})?$")]
+SmallNo = Annotated[str, StringConstraints(pattern=r"^(\d{1,2})?$")]
+Party = Annotated[str, StringConstraints(pattern=r"^(iin|bin):\d{12}$")]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Qualification(Payload):
+    """Criminal Code article, part and paragraph, and the offence category (CC arts 10–11)."""
+
+    article: ArticleNo
+    part: SmallNo = ""
+    paragraph: SmallNo = ""
+    offence_category: Literal["misdemeanour", "small", "medium", "grave", "especially_grave"]
+
+
+class Registration(Payload):
+    register_number: Annotated[str, StringConstraints(pattern=r"^\d{6,32}$")]
+    report_id: int | None = None
+    summary: Text
+    qualification: Qualification
+    investigation_unit_id: int
+    supervising_office_id: int
+
+
+class Acceptance(Payload):
+    investigator_id: int
+    form: Literal["protocol", "inquiry", "preliminary"]
+
+
+class Participation(Payload):
+    party: Party
+    role: Literal[
+        "applicant",
+        "victim",
+        "suspect",
+        "witness",
+        "witness_with_defence",
+        "defender",
+        "legal_representative",
+        "civil_plaintiff",
+        "civil_defendant",
+        "interpreter",
+        "expert",
+    ]
+
+
+class JurisdictionTransfer(Payload):
+    to_unit_id: int
+    supervising_office_id: int
+    reason: Text
+
+
+class ProceduralProsecutor(Payload):
+    prosecutor_id: int
+
+
+class Note(Payload):
+    text: Text
+
+
+class AttachmentAdded(Payload):
+    sha256: Sha256
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    size: int
+    mime: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+Guard = Callable[[Case | None, Any], None]
+
+
+def _no_guard(case: Case | None, payload: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ActKind:
+    code: str
+    label: str | Promise
+    article: str
+    schema: type[Payload]
+    capacities: tuple[str, ...]
+    stages: frozenset[str] | None  # None: any stage
+    guard: Guard = _no_guard
+    opens_case: bool = False
+
+
+def _require_conducting_official(official_id: int, unit_id: int) -> None:
+    if not Appointment.objects.filter(
+        official_id=official_id, agency_id=unit_id, role__in=CONDUCTING_ROLES
+    ).exists():
+        raise InvalidInput(
+            _("The official is not an investigator or inquiry officer of the investigation unit."),
+            code="not_in_unit",
+            details={"official_id": official_id, "unit_id": unit_id},
+        )
+
+
+def _guard_acceptance(case: Case | None, payload: Acceptance) -> None:
+    assert case is not None
+    _require_conducting_official(payload.investigator_id, case.investigation_unit_id)
+
+
+def _guard_participation(case: Case | None, payload: Participation) -> None:
+    assert case is not None
+    scheme, number = payload.party.split(":")
+    if scheme == "iin":
+        parse_iin(number)
+    else:
+        validate_bin(number)
+    register = Person.objects if scheme == "iin" else LegalEntity.objects
+    if not register.filter(**{scheme: number}).exists():
+        raise InvalidInput(
+            _("The participant is not in the person register; enter them first."),
+            code="party_unknown",
+            details={"party": payload.party},
+        )
+    if case.participants.filter(party=payload.party, role=payload.role).exists():
+        raise Conflict(
+            _("This person already takes part in the case in this role."),
+            code="participant_exists",
+            details={"party": payload.party, "role": payload.role},
+        )
+
+
+def _guard_transfer(case: Case | None, payload: JurisdictionTransfer) -> None:
+    assert case is not None
+    unit = Agency.objects.filter(pk=payload.to_unit_id).first()
+    if unit is None or unit.kind not in {
+        AgencyKind.POLICE,
+        AgencyKind.ANTI_CORRUPTION,
+        AgencyKind.ECONOMIC_INVESTIGATIONS,
+        AgencyKind.NATIONAL_SECURITY,
+    }:
+        raise InvalidInput(
+            _("A case can be transferred only to an investigating body."),
+            code="invalid_unit",
+            details={"to_unit_id": payload.to_unit_id},
+        )
+    if unit.pk == case.investigation_unit_id:
+        raise InvalidInput(
+            _("The case is already with this unit."),
+            code="same_unit",
+            details={"to_unit_id": payload.to_unit_id},
+        )
+    _require_prosecutor_office(payload.supervising_office_id)
+
+
+def _require_prosecutor_office(office_id: int) -> None:
+    office = Agency.objects.filter(pk=office_id).first()
+    if office is None or not office.is_prosecutor_office:
+        raise InvalidInput(
+            _("The supervising office must be a prosecutor's office."),
+            code="invalid_office",
+            details={"supervising_office_id": office_id},
+        )
+
+
+def _guard_registration(case: Case | None, payload: Registration) -> None:
+    _require_prosecutor_office(payload.supervising_office_id)
+
+
+def _guard_prosecutor(case: Case | None, payload: ProceduralProsecutor) -> None:
+    assert case is not None
+    chain = [int(pk) for pk in case.supervising_office.path.strip("/").split("/")]
+    if not Appointment.objects.filter(
+        official_id=payload.prosecutor_id, agency_id__in=chain, role=Role.PROSECUTOR
+    ).exists():
+        raise InvalidInput(
+            _("The procedural prosecutor must be a prosecutor of the supervising office."),
+            code="not_a_supervising_prosecutor",
+            details={"prosecutor_id": payload.prosecutor_id},
+        )
+
+
+BODY = (Role.INVESTIGATOR, Role.INQUIRY_OFFICER, Role.INVESTIGATION_HEAD, Role.INQUIRY_HEAD)
+HEADS = (Role.INVESTIGATION_HEAD, Role.INQUIRY_HEAD)
+OPEN = frozenset({Stage.REGISTERED, Stage.UNDER_INVESTIGATION})
+
+KINDS: dict[str, ActKind] = {
+    kind.code: kind
+    for kind in (
+        ActKind(
+            "registration",
+            gettext_lazy("Registration in the unified register"),
+            "179(1), 180",
+            Registration,
+            (Role.REGISTRAR, *BODY, Role.PROSECUTOR),
+            None,
+            _guard_registration,
+            opens_case=True,
+        ),
+        ActKind(
+            "acceptance",
+            gettext_lazy("Acceptance into production"),
+            "179(1), 189",
+            Acceptance,
+            BODY,
+            OPEN,
+            _guard_acceptance,
+        ),
+        ActKind(
+            "qualification",
+            gettext_lazy("Qualification"),
+            "204",
+            Qualification,
+            (*BODY, Role.PROSECUTOR),
+            OPEN,
+        ),
+        ActKind(
+            "participant_admission",
+            gettext_lazy("Admission of a participant"),
+            "64–81",
+            Participation,
+            (*BODY, Role.PROSECUTOR),
+            OPEN,
+            _guard_participation,
+        ),
+        ActKind(
+            "jurisdiction_transfer",
+            gettext_lazy("Transfer by jurisdiction"),
+            "186",
+            JurisdictionTransfer,
+            (*HEADS, Role.PROSECUTOR),
+            OPEN,
+            _guard_transfer,
+        ),
+        ActKind(
+            "procedural_prosecutor_assignment",
+            gettext_lazy("Assignment of the procedural prosecutor"),
+            "58, 193",
+            ProceduralProsecutor,
+            (Role.PROSECUTOR,),
+            None,
+            _guard_prosecutor,
+        ),
+        ActKind(
+            "note",
+            gettext_lazy("Note"),
+            "",
+            Note,
+            (Role.REGISTRAR, *BODY, Role.PROSECUTOR),
+            None,
+        ),
+        ActKind(
+            "attachment",
+            gettext_lazy("Attachment"),
+            "",
+            AttachmentAdded,
+            (Role.REGISTRAR, *BODY, Role.PROSECUTOR),
+            None,
+        ),
+    )
+}
+
+
+def kind_get(code: str) -> ActKind:
+    kind = KINDS.get(code)
+    if kind is None:
+        raise InvalidInput(
+            _("Unknown act kind: %(kind)s.") % {"kind": code},
+            code="unknown_act_kind",
+            details={"kind": code, "known": sorted(KINDS)},
+        )
+    return kind
+
+
+def payload_validate(kind: ActKind, raw: Any) -> Payload:
+    """Validate a payload against its kind's schema; raise InvalidInput listing every problem."""
+    try:
+        return kind.schema.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput(
+            _("The payload does not fit the schema of %(kind)s.") % {"kind": kind.code},
+            code="invalid_payload",
+            details={
+                "errors": [
+                    {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors(
+                        include_url=False, include_context=False, include_input=False
+                    )
+                ]
+            },
+        ) from exc

@@ -1,0 +1,116 @@
+"""`act_append`: the only writer of the journal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tergeu import clock
+from tergeu.access.gate import capacities
+from tergeu.accounts.models import Official
+from tergeu.cases.models import Case
+from tergeu.cases.projection import ActFacts, apply
+from tergeu.cases.store import state_load, state_store
+from tergeu.errors import Conflict, Forbidden, InvalidInput
+from tergeu.journal.canonical import act_document, sha256_hex
+from tergeu.journal.kinds import kind_get, payload_validate
+from tergeu.journal.models import Act
+
+# An act may be recorded after it happened (a detention is recorded after the actual minute of
+# detention), never before: allow only clock skew into the future.
+FUTURE_SKEW = timedelta(minutes=2)
+
+
+def act_append(
+    *,
+    case: Case,
+    kind: str,
+    payload: Mapping[str, Any],
+    actor: Official,
+    performed_at: datetime | None = None,
+) -> Act:
+    """Append one act to `case`'s journal and update the projections, in one transaction.
+
+    Guards (each refusal raises an AppError and writes nothing): the kind exists, the payload
+    fits its schema, the actor acts on this case in a capacity the kind allows, the stage allows
+    the kind, and the kind's own guard holds. The caller has already passed the access gate.
+    """
+    act_kind = kind_get(kind)
+    model = payload_validate(act_kind, payload)
+    clean_payload: dict[str, Any] = model.model_dump(mode="json")
+    recorded_at = clock.now()
+    performed_at = performed_at or recorded_at
+    if performed_at > recorded_at + FUTURE_SKEW:
+        raise InvalidInput(
+            _("An act cannot be performed in the future."),
+            code="performed_in_future",
+            details={"performed_at": performed_at.isoformat()},
+        )
+    with transaction.atomic():
+        # The row lock serialises appends to one case: seq and prev_hash come from the case row.
+        locked = (
+            Case.objects.select_for_update().select_related("supervising_office").get(pk=case.pk)
+        )
+        if act_kind.opens_case != (locked.last_seq == 0):
+            raise Conflict(
+                _("A case's journal opens with its registration, and only once."),
+                code="registration_order",
+                details={"kind": kind},
+            )
+        allowed = [
+            c
+            for c in capacities(actor, locked, registering=act_kind.opens_case)
+            if c in act_kind.capacities
+        ]
+        if not allowed:
+            raise Forbidden(
+                _("Your role does not allow this act on this case."),
+                code="role_not_allowed",
+                details={"kind": kind, "allowed": list(act_kind.capacities)},
+            )
+        if act_kind.stages is not None and locked.stage not in act_kind.stages:
+            raise Conflict(
+                _("This act is not allowed at the case's current stage."),
+                code="stage_not_allowed",
+                details={"kind": kind, "stage": locked.stage},
+            )
+        act_kind.guard(locked, model)
+        old = state_load(locked)
+        seq = locked.last_seq + 1
+        facts = ActFacts(
+            seq=seq, kind=kind, payload=clean_payload, actor_id=actor.pk, actor_role=allowed[0]
+        )
+        new = apply(old, facts)
+        canonical = act_document(
+            register_number=new.register_number,
+            seq=seq,
+            kind=kind,
+            payload=clean_payload,
+            actor_id=actor.pk,
+            actor_role=allowed[0],
+            performed_at=performed_at,
+            recorded_at=recorded_at,
+            prev_hash=locked.last_hash,
+        )
+        act = Act.objects.create(
+            case=locked,
+            seq=seq,
+            kind=kind,
+            payload=clean_payload,
+            actor=actor,
+            actor_role=allowed[0],
+            performed_at=performed_at,
+            recorded_at=recorded_at,
+            canonical=canonical,
+            hash=sha256_hex(canonical),
+            prev_hash=locked.last_hash,
+        )
+        state_store(locked, old, new, at=performed_at)
+        locked.last_seq, locked.last_hash = seq, act.hash
+        locked.save(update_fields=["last_seq", "last_hash"])
+    case.refresh_from_db()
+    return act

@@ -1,0 +1,133 @@
+"""Personas and agencies shared by the suite.
+
+Alice: investigator of the case's unit (assigned by acceptance). Hector: head of that unit.
+Petra: procedural prosecutor (district office). Olga: oblast prosecutor above her.
+Ivan: investigator of another unit. Oscar: an outsider with no appointment.
+Rita: duty officer (registrar) of Alice's unit. Adam: administrator.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+os.environ.setdefault("TERGEU_DEV", "1")
+
+from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Region, Role  # noqa: E402
+from tergeu.accounts.services import token_create  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+class World:
+    """The agencies and officials of one small jurisdiction."""
+
+    def __init__(self) -> None:
+        self.region = Region.objects.create(
+            code="75", name_kk="Алматы", name_ru="Алматы", name_en="Almaty"
+        )
+        other_region = Region.objects.create(
+            code="71", name_kk="Астана", name_ru="Астана", name_en="Astana"
+        )
+        self.gpo = Agency.objects.create(
+            name="GPO", kind=AgencyKind.PROSECUTOR_GENERAL, authority_code="0001"
+        )
+        self.oblast_office = Agency.objects.create(
+            name="Almaty city prosecutor",
+            kind=AgencyKind.PROSECUTOR_OBLAST,
+            authority_code="7500",
+            region=self.region,
+            parent=self.gpo,
+        )
+        self.district_office = Agency.objects.create(
+            name="Almaly district prosecutor",
+            kind=AgencyKind.PROSECUTOR_DISTRICT,
+            authority_code="7501",
+            region=self.region,
+            parent=self.oblast_office,
+        )
+        self.other_office = Agency.objects.create(
+            name="Astana district prosecutor",
+            kind=AgencyKind.PROSECUTOR_DISTRICT,
+            authority_code="7101",
+            region=other_region,
+            parent=self.gpo,
+        )
+        self.unit = Agency.objects.create(
+            name="Almaly police department",
+            kind=AgencyKind.POLICE,
+            authority_code="7511",
+            region=self.region,
+            supervisor=self.district_office,
+        )
+        self.other_unit = Agency.objects.create(
+            name="Astana police department",
+            kind=AgencyKind.POLICE,
+            authority_code="7111",
+            region=other_region,
+            supervisor=self.other_office,
+        )
+        self.alice = self.official("alice", self.unit, Role.INVESTIGATOR)
+        self.hector = self.official("hector", self.unit, Role.INVESTIGATION_HEAD)
+        self.rita = self.official("rita", self.unit, Role.REGISTRAR)
+        self.petra = self.official("petra", self.district_office, Role.PROSECUTOR)
+        self.olga = self.official("olga", self.oblast_office, Role.PROSECUTOR)
+        self.ivan = self.official("ivan", self.other_unit, Role.INVESTIGATOR)
+        self.victor = self.official(
+            "victor", self.unit, Role.INVESTIGATOR
+        )  # same unit, not assigned
+        self.oscar = Official.objects.create_user("oscar", password="pw-oscar-123")
+        self.adam = self.official("adam", self.gpo, Role.ADMINISTRATOR)
+
+    @staticmethod
+    def official(username: str, agency: Agency, role: str) -> Official:
+        official = Official.objects.create_user(
+            username, password=f"pw-{username}-123", first_name=username.title()
+        )
+        Appointment.objects.create(official=official, agency=agency, role=role)
+        return official
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return World()
+
+
+class ApiClient:
+    """A JSON client for /api/v1/ authenticated with a bearer token."""
+
+    def __init__(self, official: Official) -> None:
+        self.official = official
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token_create(official=official)}"}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.client.post(
+            f"/api/v1{path}", body or {}, content_type="application/json", headers=self.headers
+        )
+
+    def upload(self, path: str, name: str, content: bytes) -> Any:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return self.client.post(
+            f"/api/v1{path}", {"file": SimpleUploadedFile(name, content)}, headers=self.headers
+        )
+
+
+@pytest.fixture
+def api() -> Callable[[Official], ApiClient]:
+    return ApiClient
+
+
+VALID_IIN = "900101300017"  # 1990-01-01, male; check digit by the national algorithm
+VALID_IIN_2 = "850615400422"  # 1985-06-15, female
