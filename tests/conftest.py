@@ -8,6 +8,7 @@ Rita: duty officer (registrar) of Alice's unit. Adam: administrator.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -131,3 +132,35 @@ def api() -> Callable[[Official], ApiClient]:
 
 VALID_IIN = "900101300017"  # 1990-01-01, male; check digit by the national algorithm
 VALID_IIN_2 = "850615400422"  # 1985-06-15, female
+
+
+def _triggers() -> Any:
+    return importlib.import_module("tergeu.journal.migrations.0002_append_only")
+
+
+@pytest.fixture(autouse=True)
+def _append_only_triggers(request: pytest.FixtureRequest) -> None:
+    """Every database test runs with the append-only triggers in place (a committing test on
+    SQLite lifts them for its cleanup, see `flushable_journal`)."""
+    from django.db import connection
+
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db and connection.vendor == "sqlite":
+        request.getfixturevalue(sorted(uses_db)[0])
+        with connection.cursor() as cursor:
+            for statement in _triggers().SQLITE_UP:
+                cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
+
+
+@pytest.fixture
+def flushable_journal(transactional_db: Any) -> Any:
+    """For tests that commit (live server, threads) on SQLite: Django empties the tables with
+    DELETE after such a test, so the triggers are lifted just before that cleanup (the next test
+    puts them back). PostgreSQL empties with TRUNCATE, which row triggers do not see."""
+    from django.db import connection
+
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in _triggers().SQLITE_DOWN:
+                cursor.execute(statement)
