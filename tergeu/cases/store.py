@@ -44,20 +44,28 @@ def state_load(case: Case) -> CaseState:
     )
 
 
-def state_store(case: Case, old: CaseState, new: CaseState, *, at: datetime) -> None:
-    """Write the difference between `old` and `new` to the projection tables."""
+def state_store(
+    case: Case, old: CaseState, new: CaseState, *, at: datetime, also: tuple[str, ...] = ()
+) -> None:
+    """Write the difference between `old` and `new` to the projection tables. `also`: further
+    case columns already set on `case` that go out in the same UPDATE (the journal head)."""
     changed = [name for name in CASE_FIELDS if getattr(old, name) != getattr(new, name)]
     for name in changed:
         setattr(case, name, getattr(new, name))
-    if changed:
-        case.save(update_fields=changed)
+    if changed or also:
+        case.save(update_fields=[*changed, *also])
     if old.assigned != new.assigned:
         gone = set(old.assigned) - set(new.assigned)
-        CaseAssignment.objects.filter(case=case, official_id__in=gone).delete()
+        if gone:
+            CaseAssignment.objects.filter(case=case, official_id__in=gone).delete()
         for official_id, (role, seq) in new.assigned.items():
-            if old.assigned.get(official_id) != (role, seq):
-                CaseAssignment.objects.update_or_create(
-                    case=case, official_id=official_id, defaults={"role": role, "since_seq": seq}
+            if official_id not in old.assigned:
+                CaseAssignment.objects.create(
+                    case=case, official_id=official_id, role=role, since_seq=seq
+                )
+            elif old.assigned[official_id] != (role, seq):
+                CaseAssignment.objects.filter(case=case, official_id=official_id).update(
+                    role=role, since_seq=seq
                 )
     for key, history in new.participants.items():
         before = old.participants.get(key, ())

@@ -14,7 +14,7 @@ from tergeu.access.gate import capacities
 from tergeu.accounts.models import Official
 from tergeu.cases.models import Case
 from tergeu.cases.projection import ActFacts, apply
-from tergeu.cases.store import state_load, state_store
+from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.canonical import act_document, sha256_hex
 from tergeu.journal.kinds import kind_get, payload_validate
@@ -109,8 +109,9 @@ def act_append(
             hash=sha256_hex(canonical),
             prev_hash=locked.last_hash,
         )
-        state_store(locked, old, new, at=performed_at)
         locked.last_seq, locked.last_hash = seq, act.hash
-        locked.save(update_fields=["last_seq", "last_hash"])
-    case.refresh_from_db()
+        state_store(locked, old, new, at=performed_at, also=("last_seq", "last_hash"))
+    # The caller's instance reflects the act it just appended.
+    for name in (*CASE_FIELDS, "last_seq", "last_hash"):
+        setattr(case, name, getattr(locked, name))
     return act
