@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params.functions import Query
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from tergeu.access.gate import access_case, access_log, visible_cases
 from tergeu.access.models import Surface
@@ -100,7 +100,7 @@ class ActIn(Schema):
 
     kind: str = Field(examples=["note"])
     payload: dict[str, Any]
-    performed_at: datetime | None = None
+    performed_at: AwareDatetime | None = None
     person: PersonIn | None = None
     entity: EntityIn | None = None
 
@@ -213,7 +213,21 @@ def case_act_append(request: HttpRequest, case_id: int, body: ActIn) -> Status[d
             _("A case is opened by registering a report: POST /api/v1/reports/{id}/decision."),
             code="registration_via_report",
         )
+    if body.kind == "attachment":
+        # The act must name bytes that are stored: only the upload writes both, together.
+        raise InvalidInput(
+            _("A file is attached by uploading it: POST /api/v1/cases/{id}/attachments."),
+            code="attachment_via_upload",
+        )
     if body.kind == "participant_admission" and (body.person or body.entity):
+        # The party comes from `person` or `entity`: anything else in the payload (a `party`
+        # naming someone else) would be silently ignored.
+        if set(body.payload) != {"role"} or (body.person and body.entity):
+            raise InvalidInput(
+                _("Send the role in the payload and either a person or an entity, nothing else."),
+                code="invalid_payload",
+                details={"payload": sorted(body.payload)},
+            )
         role = body.payload.get("role", "")
         party_data: dict[str, Any] = body.person.dict() if body.person else {}
         if body.entity:

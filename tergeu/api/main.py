@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from tergeu.accounts.models import Official
 from tergeu.accounts.services import token_official
-from tergeu.errors import AppError
+from tergeu.errors import AppError, InvalidInput
 
 
 class TokenAuth(HttpBearer):
@@ -25,12 +27,53 @@ class TokenAuth(HttpBearer):
         return official
 
 
+class BrowserSessionAuth(SessionAuth):
+    """The browser's session cookie. CSRF is checked only for a signed-in session: a client
+    without one (no or a bad bearer token) is told 401, not that a CSRF token is missing."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+def _refuse_nul(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput("Text must not contain NUL characters.", code="nul_character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
+class TextParser(Parser):
+    """JSON bodies and query strings; NUL characters are refused here, once for every endpoint,
+    because PostgreSQL cannot store them in text (SQLite can: the two would disagree)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        _refuse_nul(data)
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(parsed)
+        return parsed
+
+
 api = NinjaAPI(
     title="tergeu API",
     version="1",
     description="The electronic criminal case. Every error response is "
     '`{"error": {"code": str, "message": str, "details": object}}`.',
-    auth=[TokenAuth(), SessionAuth()],
+    auth=[TokenAuth(), BrowserSessionAuth()],
+    parser=TextParser(),
     urls_namespace="api",
     docs_url="/docs",
 )
@@ -78,6 +121,9 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja wraps whatever the body parser raises in a 400 "Cannot parse request body".
+    if isinstance(exc.__cause__, AppError):
+        return _app_error(request, exc.__cause__)
     return _error(request, exc.status_code, "http_error", str(exc))
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.params.functions import Query
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from tergeu.access.gate import access_log, access_report, visible_reports
 from tergeu.access.models import Surface
@@ -27,11 +27,11 @@ class ReportIn(Schema):
     agency_id: int
     source: str = Field(examples=["written_statement"])
     summary: str
-    received_at: datetime | None = None
+    received_at: AwareDatetime | None = None
     applicant: PersonIn | None = None
     applicant_entity: EntityIn | None = None
     event_place: str = ""
-    event_time: datetime | None = None
+    event_time: AwareDatetime | None = None
 
 
 class ReportOut(Schema):

@@ -44,7 +44,9 @@ ERRORS: dict[int, type[Error]] = {
 
 
 def errors(*statuses: int) -> dict[int, type[Error]]:
-    return {s: Error for s in (401, 422, *statuses)}
+    """The error responses of an endpoint: every endpoint may answer 400 (a body or query that
+    cannot be parsed), 401 and 422, plus the statuses named."""
+    return {s: Error for s in (400, 401, 422, *statuses)}
 
 
 class PersonIn(Schema):

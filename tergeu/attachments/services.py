@@ -32,8 +32,9 @@ def sniff_mime(head: bytes) -> str:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sniffed head is still text.
-        if exc.start < len(head) - 3:
+        # A multi-byte character cut at the end of the sniffed head is still text; any other
+        # invalid byte, wherever it is, is not.
+        if exc.reason != "unexpected end of data":
             return "application/octet-stream"
     return "text/plain"
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from tergeu.accounts.models import CONDUCTING_ROLES, Agency, AgencyKind, Appointment, Role
 from tergeu.cases.models import Case, Stage
@@ -20,11 +20,14 @@ from tergeu.errors import Conflict, InvalidInput
 from tergeu.persons.iin import parse_iin, validate_bin
 from tergeu.persons.models import LegalEntity, Person
 
+# Patterns say [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, Devanagari, ...).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-ArticleNo = Annotated[str, StringConstraints(pattern=r"^\d{1,3}(-\d{1,2})?$")]
-SmallNo = Annotated[str, StringConstraints(pattern=r"^(\d{1,2})?$")]
-Party = Annotated[str, StringConstraints(pattern=r"^(iin|bin):\d{12}$")]
+ArticleNo = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(-[0-9]{1,2})?$")]
+SmallNo = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,2})?$")]
+Party = Annotated[str, StringConstraints(pattern=r"^(iin|bin):[0-9]{12}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# A row id: what the database's 64-bit keys can hold (a larger number would crash the query).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Payload(BaseModel):
@@ -41,16 +44,16 @@ class Qualification(Payload):
 
 
 class Registration(Payload):
-    register_number: Annotated[str, StringConstraints(pattern=r"^\d{6,32}$")]
-    report_id: int | None = None
+    register_number: Annotated[str, StringConstraints(pattern=r"^[0-9]{6,32}$")]
+    report_id: Id | None = None
     summary: Text
     qualification: Qualification
-    investigation_unit_id: int
-    supervising_office_id: int
+    investigation_unit_id: Id
+    supervising_office_id: Id
 
 
 class Acceptance(Payload):
-    investigator_id: int
+    investigator_id: Id
     form: Literal["protocol", "inquiry", "preliminary"]
 
 
@@ -72,13 +75,13 @@ class Participation(Payload):
 
 
 class JurisdictionTransfer(Payload):
-    to_unit_id: int
-    supervising_office_id: int
+    to_unit_id: Id
+    supervising_office_id: Id
     reason: Text
 
 
 class ProceduralProsecutor(Payload):
-    prosecutor_id: int
+    prosecutor_id: Id
 
 
 class Note(Payload):
@@ -88,7 +91,7 @@ class Note(Payload):
 class AttachmentAdded(Payload):
     sha256: Sha256
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    size: int
+    size: Annotated[int, Field(ge=1)]
     mime: Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 

@@ -35,7 +35,8 @@ class IinFacts:
 
 
 def _require_12_digits(value: str, label: str) -> None:
-    if len(value) != 12 or not value.isdigit():
+    # isascii(): str.isdigit() is also true for "²" and for other scripts' digits.
+    if len(value) != 12 or not (value.isascii() and value.isdigit()):
         raise InvalidInput(
             _("%(label)s must be exactly 12 digits.") % {"label": label},
             code="invalid_" + label.lower(),

@@ -37,15 +37,20 @@ def person_get_or_create(
             code="person_name_required",
             details={"iin": iin},
         )
-    return Person.objects.create(
+    # get_or_create, not create: another transaction may have entered the same person since
+    # the lookup above, and the second insert must find that row rather than fail.
+    person, _created = Person.objects.get_or_create(
         iin=iin,
-        last_name=last_name,
-        first_name=first_name,
-        patronymic=patronymic,
-        birth_date=facts.birth_date,
-        sex=facts.sex,
-        citizenship=citizenship,
+        defaults={
+            "last_name": last_name,
+            "first_name": first_name,
+            "patronymic": patronymic,
+            "birth_date": facts.birth_date,
+            "sex": facts.sex,
+            "citizenship": citizenship,
+        },
     )
+    return person
 
 
 def legal_entity_get_or_create(*, bin: str, name: str = "") -> LegalEntity:  # noqa: A002
@@ -60,4 +65,5 @@ def legal_entity_get_or_create(*, bin: str, name: str = "") -> LegalEntity:  # n
             code="entity_name_required",
             details={"bin": bin},
         )
-    return LegalEntity.objects.create(bin=bin, name=name)
+    entity, _created = LegalEntity.objects.get_or_create(bin=bin, defaults={"name": name})
+    return entity

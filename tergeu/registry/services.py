@@ -212,11 +212,15 @@ def case_register(
 def _report_close(
     report: CrimeReport, *, status: str, decided_by: Official, decided_at: datetime, **fields: Any
 ) -> None:
-    if report.status != ReportStatus.RECEIVED:
+    # The status is read again under a row lock: `report` may have been loaded before another
+    # decision committed, and two decisions must not both pass this check.
+    current = CrimeReport.objects.select_for_update().values_list("status", flat=True)
+    decided = current.get(pk=report.pk)
+    if decided != ReportStatus.RECEIVED:
         raise Conflict(
             _("This report has already been decided."),
             code="report_decided",
-            details={"status": report.status},
+            details={"status": decided},
         )
     ReportDecision.objects.create(
         report=report, status=status, decided_by=decided_by, decided_at=decided_at, **fields

@@ -1,2 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tergeu.web import views
+
 app_name = "web"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.my_cases, name="my_cases"),
+    path("reports/new/", views.report_new, name="report_new"),
+    path("reports/<int:report_id>/", views.report, name="report"),
+    path("cases/<int:case_id>/", views.case, name="case"),
+    path("cases/<int:case_id>/journal/", views.journal, name="journal"),
+    path("cases/<int:case_id>/acts/<slug:kind>/", views.act_new, name="act_new"),
+    path("cases/<int:case_id>/attachments/", views.attachment_new, name="attachment_new"),
+    path("cases/<int:case_id>/attachments/<int:seq>/", views.attachment, name="attachment"),
+]

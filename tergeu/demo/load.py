@@ -1,0 +1,40 @@
+"""Loading the demo: reference data, then — into a database without cases or reports — the
+demo's reports and cases, all in one transaction that is rolled back if the journal of any case
+does not verify."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from tergeu.cases.models import Case
+from tergeu.demo.reference import reference_load
+from tergeu.demo.scenario import DemoSummary, cases_load
+from tergeu.errors import AppError
+from tergeu.journal.verify import Problem, verify_case
+from tergeu.registry.models import CrimeReport
+
+
+class DemoBroken(AppError):
+    """The loaded demo did not verify; nothing was written."""
+
+    status = 500
+    code = "demo_broken"
+
+
+def demo_load() -> DemoSummary | None:
+    """Load whatever of the demo is missing. Returns what was loaded, or None when the
+    database already had cases or reports (the demo's cases are never mixed with others)."""
+    with transaction.atomic():
+        ref = reference_load()
+        if Case.objects.exists() or CrimeReport.objects.exists():
+            return None
+        summary = cases_load(ref)
+        problems: list[Problem] = []
+        for case in Case.objects.order_by("pk"):
+            problems.extend(verify_case(case))
+        if problems:
+            raise DemoBroken(
+                "The demo's journal does not verify: " + "; ".join(map(str, problems[:5])),
+                details={"problems": len(problems)},
+            )
+        return summary

@@ -1,0 +1,359 @@
+"""Web forms: they check the shape of what a person typed and turn it into the arguments of one
+service call. The rules themselves (who may, when, whether the IIN is real) live in the
+services, which every surface shares."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tergeu.accounts.models import (
+    CONDUCTING_ROLES,
+    INVESTIGATING_KINDS,
+    PROSECUTOR_KINDS,
+    Agency,
+    Official,
+    Role,
+)
+from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
+from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
+from tergeu.registry.services import INTAKE_ROLES
+
+ARTICLE = RegexValidator(r"^\d{1,3}(-\d{1,2})?$", _("An article number such as 188 or 99-1."))
+SMALL_NUMBER = RegexValidator(r"^\d{1,2}$", _("One or two digits."))
+IIN = RegexValidator(r"^\d{12}$", _("An IIN is 12 digits."))
+
+CATEGORIES = [c for c in OffenceCategory.choices if c[0]]
+FORMS_OF_INVESTIGATION = [c for c in InvestigationForm.choices if c[0]]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's own date-and-time picker; the value is read in the current (legal) zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Register number or words of the summary")}
+        ),
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), required=False, choices=[("", _("any stage")), *Stage.choices]
+    )
+
+
+class OfficialChoiceField(forms.ModelChoiceField[Official]):
+    def label_from_instance(self, obj: Official) -> str:
+        return obj.get_full_name() or obj.username
+
+
+def _limit(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
+    """Narrow a model choice field to the choices that make sense for this case or user."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+def intake_agencies(official: Official) -> QuerySet[Agency]:
+    """The investigating bodies in whose КУИ this official may enter reports."""
+    return Agency.objects.filter(
+        kind__in=INVESTIGATING_KINDS,
+        appointments__official=official,
+        appointments__role__in=INTAKE_ROLES,
+    ).distinct()
+
+
+class QualificationFields(forms.Form):
+    article = forms.CharField(label=_("Criminal Code article"), max_length=6, validators=[ARTICLE])
+    part = forms.CharField(label=_("Part"), max_length=2, required=False, validators=[SMALL_NUMBER])
+    paragraph = forms.CharField(
+        label=_("Paragraph"), max_length=2, required=False, validators=[SMALL_NUMBER]
+    )
+    offence_category = forms.ChoiceField(label=_("Offence category"), choices=CATEGORIES)
+
+    def qualification(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            "article": data["article"],
+            "part": data["part"],
+            "paragraph": data["paragraph"],
+            "offence_category": data["offence_category"],
+        }
+
+
+class PersonInput(TypedDict):
+    iin: str
+    last_name: str
+    first_name: str
+    patronymic: str
+
+
+class PersonFields(forms.Form):
+    iin = forms.CharField(label=_("IIN"), max_length=12, validators=[IIN])
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+
+    def person(self) -> PersonInput:
+        data = self.cleaned_data
+        return PersonInput(
+            iin=data["iin"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            patronymic=data["patronymic"],
+        )
+
+
+class ReportForm(PersonFields):
+    """A crime report as entered in the КУИ (art. 180, 185)."""
+
+    agency = forms.ModelChoiceField[Agency](
+        label=_("Receiving body"), queryset=Agency.objects.none(), empty_label=None
+    )
+    source = forms.ChoiceField(label=_("Source"), choices=ReportSource.choices)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
+    event_place = forms.CharField(label=_("Place of the event"), max_length=300, required=False)
+    event_time = forms.DateTimeField(
+        label=_("Time of the event"), required=False, widget=DateTimeLocalInput()
+    )
+    field_order = ("agency", "source", "summary", "event_place", "event_time")
+
+    def __init__(self, *args: Any, official: Official, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _limit(self, "agency", intake_agencies(official))
+        # Official reports and media reports have no applicant (art. 180(1)).
+        self.fields["iin"].required = False
+        self.fields["iin"].label = _("Applicant's IIN")
+        self.fields["iin"].help_text = _(
+            "Required for statements; leave empty for an official's report or a media report."
+        )
+
+    def applicant(self) -> PersonInput | None:
+        return self.person() if self.cleaned_data["iin"] else None
+
+
+class RegisterForm(QualificationFields):
+    """Registration in the ЕРДР: opens the case (art. 179(1), 180)."""
+
+    decision = "register"
+    title = _("Register in the unified register (ЕРДР)")
+    summary = forms.CharField(
+        label=_("Summary for the register"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Leave empty to use the report's summary."),
+    )
+
+
+class ForwardForm(forms.Form):
+    """Forwarding without registration (179(4), 181(5))."""
+
+    decision = "forward"
+    title = _("Forward without registration")
+    status = forms.ChoiceField(
+        label=_("Forward"),
+        choices=[
+            (
+                ReportStatus.FORWARDED_ADMINISTRATIVE.value,
+                ReportStatus.FORWARDED_ADMINISTRATIVE.label,
+            ),
+            (ReportStatus.FORWARDED_AUDIT.value, ReportStatus.FORWARDED_AUDIT.label),
+        ],
+    )
+    addressee = forms.CharField(label=_("Addressee"), max_length=300)
+    reasons = forms.CharField(
+        label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RefuseForm(forms.Form):
+    """Not registering, on a ground of art. 179(1) paras 3–5."""
+
+    decision = "refuse"
+    title = _("Do not register")
+    ground = forms.ChoiceField(label=_("Ground"), choices=RefusalGround.choices)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TransferForm(forms.Form):
+    """Transfer of the report to the competent investigating body."""
+
+    decision = "transfer"
+    title = _("Transfer by jurisdiction")
+    to_agency = forms.ModelChoiceField[Agency](
+        label=_("Investigating body"), queryset=Agency.objects.none()
+    )
+    reasons = forms.CharField(
+        label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, from_agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bodies = Agency.objects.filter(kind__in=INVESTIGATING_KINDS).exclude(pk=from_agency.pk)
+        _limit(self, "to_agency", bodies)
+
+
+DECISION_FORMS: dict[str, type[forms.Form]] = {
+    f.decision: f for f in (RegisterForm, ForwardForm, RefuseForm, TransferForm)
+}
+
+
+def decision_form(decision: str, report_agency: Agency, data: Any = None) -> forms.Form:
+    form_class = DECISION_FORMS[decision]
+    kwargs: dict[str, Any] = {"prefix": decision}
+    if form_class is TransferForm:
+        kwargs["from_agency"] = report_agency
+    return form_class(data, **kwargs)
+
+
+class ActForm(forms.Form):
+    """A form that appends one act of `kind` to a case; `payload()` is the act's payload."""
+
+    kind = ""
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.kind)
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def payload(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class NoteForm(ActForm):
+    kind = "note"
+    text = forms.CharField(
+        label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AcceptanceForm(ActForm):
+    kind = "acceptance"
+    investigator = OfficialChoiceField(label=_("Investigator"), queryset=Official.objects.none())
+    form = forms.ChoiceField(label=_("Form of investigation"), choices=FORMS_OF_INVESTIGATION)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        investigators = (
+            Official.objects.filter(
+                appointments__agency_id=case.investigation_unit_id,
+                appointments__role__in=CONDUCTING_ROLES,
+                is_active=True,
+            )
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+        _limit(self, "investigator", investigators)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "investigator_id": self.cleaned_data["investigator"].pk,
+            "form": self.cleaned_data["form"],
+        }
+
+
+class QualificationForm(ActForm, QualificationFields):
+    kind = "qualification"
+
+    def payload(self) -> dict[str, Any]:
+        return self.qualification()
+
+
+class ParticipantForm(ActForm, PersonFields):
+    """Admission of a participant by IIN; a person new to the register needs names."""
+
+    kind = "participant_admission"
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices)
+
+
+class TransferActForm(ActForm):
+    kind = "jurisdiction_transfer"
+    to_unit = forms.ModelChoiceField[Agency](label=_("To unit"), queryset=Agency.objects.none())
+    supervising_office = forms.ModelChoiceField[Agency](
+        label=_("Supervising prosecutor's office"),
+        queryset=Agency.objects.filter(kind__in=PROSECUTOR_KINDS),
+        required=False,
+        help_text=_("Leave empty for the office that supervises the receiving unit."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        units = Agency.objects.filter(kind__in=INVESTIGATING_KINDS)
+        _limit(self, "to_unit", units.exclude(pk=case.investigation_unit_id))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unit = data.get("to_unit")
+        if unit is not None and data.get("supervising_office") is None:
+            if unit.supervisor_id is None:
+                self.add_error(
+                    "supervising_office",
+                    _("The receiving unit has no supervising office; name one."),
+                )
+            else:
+                data["supervising_office"] = unit.supervisor
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "to_unit_id": data["to_unit"].pk,
+            "supervising_office_id": data["supervising_office"].pk,
+            "reason": data["reason"],
+        }
+
+
+class ProsecutorForm(ActForm):
+    kind = "procedural_prosecutor_assignment"
+    prosecutor = OfficialChoiceField(
+        label=_("Procedural prosecutor"), queryset=Official.objects.none()
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, case=case, **kwargs)
+        chain = [int(pk) for pk in case.supervising_office.path.strip("/").split("/") if pk]
+        prosecutors = (
+            Official.objects.filter(
+                appointments__agency_id__in=chain,
+                appointments__role=Role.PROSECUTOR,
+                is_active=True,
+            )
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+        _limit(self, "prosecutor", prosecutors)
+
+    def payload(self) -> dict[str, Any]:
+        return {"prosecutor_id": self.cleaned_data["prosecutor"].pk}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+
+ACT_FORMS: dict[str, type[ActForm]] = {
+    f.kind: f
+    for f in (
+        NoteForm,
+        AcceptanceForm,
+        QualificationForm,
+        ParticipantForm,
+        TransferActForm,
+        ProsecutorForm,
+    )
+}

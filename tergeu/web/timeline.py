@@ -1,0 +1,171 @@
+"""The journal as a person reads it: one row per act with a sentence that says what the act did.
+
+Payloads refer to officials, agencies and persons by id or IIN; the names for a whole page of
+acts come from a fixed number of queries, so a page costs the same however long the journal is
+and whichever acts it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from tergeu.accounts.models import Agency, Official, Role
+from tergeu.cases.models import (
+    Case,
+    InvestigationForm,
+    OffenceCategory,
+    Participant,
+    ParticipantRole,
+)
+from tergeu.journal.kinds import KINDS
+from tergeu.journal.models import Act
+
+PAGE = 50
+
+# Deadline duties are stored in English by the services (the procedure pack will bring their
+# texts); listed here so that the catalogue carries their translations.
+DUTIES = (gettext_noop("notify the prosecutor of the start of the pre-trial investigation"),)
+
+
+@dataclass(frozen=True)
+class ActRow:
+    seq: int
+    kind: str
+    label: str
+    performed_at: datetime
+    recorded_at: datetime
+    actor: str
+    actor_role: str
+    summary: str
+    hash: str
+    attachment_seq: int | None
+
+
+@dataclass
+class Names:
+    officials: dict[int, str]
+    agencies: dict[int, str]
+    parties: dict[str, str]
+
+    def official(self, pk: Any) -> str:
+        return self.officials.get(pk, f"#{pk}")
+
+    def agency(self, pk: Any) -> str:
+        return self.agencies.get(pk, f"#{pk}")
+
+    def party(self, party: str) -> str:
+        return self.parties.get(party, party)
+
+
+def journal_page(case: Case, *, before_seq: int | None = None) -> list[Act]:
+    """The `PAGE` acts before `before_seq` (or the latest), newest first."""
+    acts: QuerySet[Act] = Act.objects.filter(case=case)
+    if before_seq is not None:
+        acts = acts.filter(seq__lt=before_seq)
+    return list(acts.defer("canonical", "signatures").order_by("-seq")[:PAGE])
+
+
+def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant]) -> list[ActRow]:
+    """`participants`: the case's participants (already read for the page), which name every
+    party an act of the case can refer to."""
+    names = _names(case, acts, participants)
+    return [
+        ActRow(
+            seq=act.seq,
+            kind=act.kind,
+            label=str(KINDS[act.kind].label) if act.kind in KINDS else act.kind,
+            performed_at=act.performed_at,
+            recorded_at=act.recorded_at,
+            actor=names.official(act.actor_id),
+            actor_role=_choice_label(Role, act.actor_role),
+            summary=_summary(act.kind, act.payload, names),
+            hash=act.hash,
+            attachment_seq=act.seq if act.kind == "attachment" else None,
+        )
+        for act in acts
+    ]
+
+
+def qualification_text(article: str, part: str = "", paragraph: str = "") -> str:
+    # Whole phrases, not pieces: Russian and Kazakh put paragraph, part and article in reverse.
+    values = {"article": article, "part": part, "paragraph": paragraph}
+    if part and paragraph:
+        return _("art. %(article)s, part %(part)s, para. %(paragraph)s") % values
+    if part:
+        return _("art. %(article)s, part %(part)s") % values
+    if paragraph:
+        return _("art. %(article)s, para. %(paragraph)s") % values
+    return _("art. %(article)s") % values
+
+
+def _names(case: Case, acts: Sequence[Act], participants: Iterable[Participant]) -> Names:
+    # One query for the officials and one for the agencies, whichever acts are on the page: the
+    # actors and the case's own unit and office are always among them.
+    official_ids = {a.actor_id for a in acts}
+    agency_ids = {case.investigation_unit_id, case.supervising_office_id}
+    for act in acts:
+        p = act.payload
+        official_ids.update(p[k] for k in ("investigator_id", "prosecutor_id") if k in p)
+        agency_ids.update(
+            p[k] for k in ("investigation_unit_id", "supervising_office_id", "to_unit_id") if k in p
+        )
+    names = Names(officials={}, agencies={}, parties={})
+    if official_ids:
+        for o in Official.objects.filter(pk__in=official_ids):
+            names.officials[o.pk] = o.get_full_name() or o.username
+    names.agencies = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "name"))
+    for participant in participants:
+        who = participant.person or participant.legal_entity
+        names.parties[participant.party] = f"{who} ({participant.party[4:]})"
+    return names
+
+
+def _choice_label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _qualification(q: Mapping[str, Any]) -> str:
+    text = qualification_text(q["article"], q.get("part", ""), q.get("paragraph", ""))
+    return f"{text} ({_choice_label(OffenceCategory, q['offence_category'])})"
+
+
+def _summary(kind: str, p: Mapping[str, Any], names: Names) -> str:
+    if kind == "registration":
+        return _("No. %(number)s; %(qualification)s. %(summary)s") % {
+            "number": p["register_number"],
+            "qualification": _qualification(p["qualification"]),
+            "summary": p["summary"],
+        }
+    if kind == "acceptance":
+        return _("Accepted by %(investigator)s; form: %(form)s.") % {
+            "investigator": names.official(p["investigator_id"]),
+            "form": _choice_label(InvestigationForm, p["form"]),
+        }
+    if kind == "qualification":
+        return _qualification(p)
+    if kind == "participant_admission":
+        return _("%(party)s admitted as %(role)s.") % {
+            "party": names.party(p["party"]),
+            "role": _choice_label(ParticipantRole, p["role"]),
+        }
+    if kind == "jurisdiction_transfer":
+        return _("Transferred to %(unit)s, supervised by %(office)s: %(reason)s") % {
+            "unit": names.agency(p["to_unit_id"]),
+            "office": names.agency(p["supervising_office_id"]),
+            "reason": p["reason"],
+        }
+    if kind == "procedural_prosecutor_assignment":
+        return _("Procedural prosecutor: %(name)s.") % {"name": names.official(p["prosecutor_id"])}
+    if kind == "note":
+        return str(p["text"])
+    if kind == "attachment":
+        return f"{p['filename']} ({p['mime']}, {filesizeformat(p['size'])})"
+    # A kind this page does not know yet still shows what it carries.
+    return "; ".join(f"{k}: {v}" for k, v in sorted(p.items()))

@@ -1,0 +1,376 @@
+"""The web UI. Each view passes the access gate, validates a form, calls one service and
+responds; a refused command comes back as the form's error, never as a server error. A case or
+report the user may not see is "not found", never "forbidden", as everywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tergeu import clock
+from tergeu.access.gate import (
+    access_case,
+    access_log,
+    access_report,
+    capacities,
+    visible_cases,
+    visible_reports,
+)
+from tergeu.access.models import Surface
+from tergeu.accounts.models import Official
+from tergeu.attachments.models import CaseAttachment
+from tergeu.attachments.services import attachment_add
+from tergeu.cases import selectors
+from tergeu.cases.models import Case, Participant
+from tergeu.cases.services import participant_admit
+from tergeu.errors import AppError, NotFound
+from tergeu.journal.kinds import KINDS
+from tergeu.journal.models import Act
+from tergeu.journal.services import act_append
+from tergeu.persons.services import person_get_or_create
+from tergeu.registry import services as registry
+from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
+from tergeu.web import timeline
+from tergeu.web.forms import (
+    ACT_FORMS,
+    DECISION_FORMS,
+    ActForm,
+    AttachmentForm,
+    CaseSearchForm,
+    ForwardForm,
+    ParticipantForm,
+    RefuseForm,
+    RegisterForm,
+    ReportForm,
+    TransferForm,
+    decision_form,
+    intake_agencies,
+)
+
+View = Callable[..., HttpResponseBase]
+# A form that failed validation; a refused command answers with the status of its AppError.
+INVALID = 422
+
+
+def gated(view: View) -> View:
+    """Sign-in required; a `NotFound` from the gate becomes the 404 page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            return render(request, "404.html", {"message": exc.message}, status=404)
+
+    return login_required(wrapper)
+
+
+def _official(request: HttpRequest) -> Official:
+    user = request.user
+    assert isinstance(user, Official)  # `gated` has sent everyone else to the login page
+    return user
+
+
+@gated
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    user = _official(request)
+    search = CaseSearchForm(request.GET)
+    query = search.cleaned_data if search.is_valid() else {"q": "", "stage": ""}
+    cases = visible_cases(user).search(query["q"]).select_related("investigation_unit")
+    if query["stage"]:
+        cases = cases.filter(stage=query["stage"])
+    page = Paginator(cases, timeline.PAGE).get_page(request.GET.get("page"))
+    access_log(
+        user,
+        surface=Surface.WEB,
+        action="list_cases",
+        detail={"q": query["q"], "stage": query["stage"], "page": page.number},
+    )
+    reports = (
+        visible_reports(user)
+        .filter(status=ReportStatus.RECEIVED)
+        .select_related("agency", "applicant_person", "applicant_entity")
+        .order_by("received_at")
+    )
+    context = {
+        "search": search,
+        "page": page,
+        "reports": reports[: timeline.PAGE],
+        "may_receive": intake_agencies(user).exists(),
+    }
+    return render(request, "web/my_cases.html", context)
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    user = _official(request)
+    form = ReportForm(request.POST if request.method == "POST" else None, official=user)
+    status = 200
+    if form.is_bound:
+        status = INVALID
+        if form.is_valid():
+            try:
+                report = _report_receive(user, form)
+            except AppError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The report is entered in the book (КУИ)."))
+                return redirect("web:report", report_id=report.pk)
+    context = {"form": form, "may_receive": intake_agencies(user).exists()}
+    return render(request, "web/report_new.html", context, status=status)
+
+
+def _report_receive(user: Official, form: ReportForm) -> CrimeReport:
+    data = form.cleaned_data
+    applicant = form.applicant()
+    # The applicant enters the person register only together with the report.
+    with transaction.atomic():
+        person = person_get_or_create(**applicant) if applicant else None
+        return registry.report_receive(
+            agency=data["agency"],
+            received_by=user,
+            source=data["source"],
+            summary=data["summary"],
+            applicant_person=person,
+            event_place=data["event_place"],
+            event_time=data["event_time"],
+        )
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, report_id: int) -> HttpResponse:
+    user = _official(request)
+    crime_report = access_report(user, report_id=report_id, surface=Surface.WEB)
+    if request.method == "GET":
+        return _report_page(request, user, crime_report)
+    decision = request.POST.get("decision", "")
+    if decision not in DECISION_FORMS:
+        messages.error(request, _("Choose a decision."))
+        return _report_page(request, user, crime_report, status=400)
+    form = decision_form(decision, crime_report.agency, request.POST)
+    status = INVALID
+    if form.is_valid():
+        try:
+            case = _decide(crime_report, user, form)
+        except AppError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            if case is not None:
+                messages.success(request, _("Registered as case %(number)s.") % {"number": case})
+                return redirect("web:case", case_id=case.pk)
+            messages.success(request, _("The decision is recorded."))
+            return redirect("web:report", report_id=crime_report.pk)
+    return _report_page(request, user, crime_report, bound=form, status=status)
+
+
+def _decide(report: CrimeReport, user: Official, form: forms.Form) -> Case | None:
+    data = form.cleaned_data
+    if isinstance(form, RegisterForm):
+        return registry.report_register(
+            report=report, actor=user, qualification=form.qualification(), summary=data["summary"]
+        )
+    if isinstance(form, ForwardForm):
+        registry.report_forward(
+            report=report,
+            actor=user,
+            status=data["status"],
+            addressee=data["addressee"],
+            reasons=data["reasons"],
+        )
+    elif isinstance(form, RefuseForm):
+        registry.report_refuse(
+            report=report, actor=user, ground=data["ground"], reasons=data["reasons"]
+        )
+    elif isinstance(form, TransferForm):
+        registry.report_transfer(
+            report=report, actor=user, to_agency=data["to_agency"], reasons=data["reasons"]
+        )
+    return None
+
+
+def _report_page(
+    request: HttpRequest,
+    user: Official,
+    report: CrimeReport,
+    *,
+    bound: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    may_decide = report.status == ReportStatus.RECEIVED and bool(
+        user.roles_in(report.agency) & registry.INTAKE_ROLES
+    )
+    # A refused decision stays on the page with its error, even when no decision is open now.
+    decision_forms: list[forms.Form] = [bound] if bound is not None else []
+    if may_decide:
+        decision_forms = [
+            bound
+            if bound is not None and type(bound) is form_class
+            else decision_form(code, report.agency)
+            for code, form_class in DECISION_FORMS.items()
+        ]
+    decision = (
+        ReportDecision.objects.filter(report=report)
+        .select_related("decided_by", "to_agency")
+        .first()
+    )
+    context = {
+        "report": report,
+        "decision": decision,
+        "ground_label": RefusalGround(decision.ground).label
+        if decision is not None and decision.ground in RefusalGround.values
+        else "",
+        "decision_forms": decision_forms,
+        "bound": bound,
+    }
+    return render(request, "web/report.html", context, status=status)
+
+
+@gated
+@require_GET
+def case(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _official(request)
+    return _case_page(request, user, access_case(user, case_id=case_id, surface=Surface.WEB))
+
+
+@gated
+@require_GET
+def journal(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Older acts: rows for htmx's "load older", or a whole page when JavaScript is off."""
+    user = _official(request)
+    case = access_case(user, case_id=case_id, surface=Surface.WEB, action="view_journal")
+    raw = request.GET.get("before_seq", "")
+    acts = timeline.journal_page(case, before_seq=int(raw) if raw.isdigit() else None)
+    participants = selectors.case_detail(case).participants
+    context = {"case": case, **_timeline(case, acts, participants)}
+    partial = request.headers.get("HX-Request") == "true"
+    template = "web/_timeline_rows.html" if partial else "web/journal.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@gated
+@require_POST
+def act_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
+    if kind not in ACT_FORMS:
+        raise NotFound(_("No such act kind."), code="unknown_act_kind")
+    user = _official(request)
+    case = access_case(user, case_id=case_id, surface=Surface.WEB, action="append_act")
+    form = ACT_FORMS[kind](request.POST, case=case)
+    status = INVALID
+    if form.is_valid():
+        try:
+            _append(case, user, form)
+        except AppError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("Recorded: %(kind)s.") % {"kind": KINDS[kind].label})
+            return redirect(reverse("web:case", args=[case.pk]) + "#journal")
+    return _case_page(request, user, case, bound=form, status=status)
+
+
+def _append(case: Case, user: Official, form: ActForm) -> None:
+    if isinstance(form, ParticipantForm):
+        participant_admit(case=case, actor=user, role=form.cleaned_data["role"], **form.person())
+    else:
+        act_append(case=case, kind=form.kind, payload=form.payload(), actor=user)
+
+
+@gated
+@require_POST
+def attachment_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _official(request)
+    case = access_case(user, case_id=case_id, surface=Surface.WEB, action="add_attachment")
+    form = AttachmentForm(request.POST, request.FILES)
+    status = INVALID
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            attachment_add(case=case, actor=user, stream=upload, filename=upload.name or "file")
+        except AppError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("The file is attached."))
+            return redirect(reverse("web:case", args=[case.pk]) + "#journal")
+    return _case_page(request, user, case, attachment_form=form, status=status)
+
+
+@gated
+@require_GET
+def attachment(request: HttpRequest, case_id: int, seq: int) -> FileResponse:
+    user = _official(request)
+    case = access_case(user, case_id=case_id, surface=Surface.WEB, action="download_attachment")
+    att = CaseAttachment.objects.select_related("blob").filter(case=case, seq=seq).first()
+    if att is None:
+        raise NotFound(_("No such attachment."), code="attachment_not_found")
+    response = FileResponse(
+        default_storage.open(att.blob.storage_name, "rb"), as_attachment=True, filename=att.filename
+    )
+    response["Content-Type"] = att.blob.mime
+    return response
+
+
+def _case_page(
+    request: HttpRequest,
+    user: Official,
+    case: Case,
+    *,
+    bound: ActForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    held = set(capacities(user, case))
+
+    def allowed(kind: str) -> bool:
+        act_kind = KINDS[kind]
+        stage_ok = act_kind.stages is None or case.stage in act_kind.stages
+        return stage_ok and bool(held & set(act_kind.capacities))
+
+    # A refused form stays on the page, with its error, even if the user may not use it.
+    act_forms = [
+        bound if bound is not None and bound.kind == kind else form_class(case=case)
+        for kind, form_class in ACT_FORMS.items()
+        if allowed(kind) or (bound is not None and bound.kind == kind)
+    ]
+    if allowed("attachment"):
+        attachment_form = attachment_form or AttachmentForm()
+    detail = selectors.case_detail(case)
+    context = {
+        "case": case,
+        "detail": detail,
+        "act_forms": [(KINDS[f.kind].label, f) for f in act_forms],
+        "bound": bound,
+        "attachment_form": attachment_form,
+        **_timeline(case, timeline.journal_page(case), detail.participants),
+    }
+    return render(request, "web/case.html", context, status=status)
+
+
+def _timeline(case: Case, acts: list[Act], participants: list[Participant]) -> dict[str, Any]:
+    oldest = acts[-1].seq if acts else None
+    return {
+        "legal_zone": clock.legal_zone(),
+        "rows": timeline.act_rows(case, acts, participants),
+        "older_than": oldest if oldest is not None and oldest > 1 else None,
+    }

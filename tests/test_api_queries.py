@@ -1,0 +1,103 @@
+"""The number of queries behind a request does not grow with the journal: a case of 300 acts
+costs what a case of 5 acts costs, to read and to append to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tergeu.cases.models import Case
+from tergeu.cases.services import participant_admit
+from tergeu.journal.services import act_append
+from tergeu.journal.verify import verify_case
+from tergeu.registry.services import case_register
+from tests.conftest import VALID_IIN, ApiClient, World
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Personas are created for every test; Argon2 would spend two seconds on each World.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def case_with(world: World, acts: int) -> Case:
+    """A case of exactly `acts` acts: registration, acceptance, a victim, then notes."""
+    case = case_register(
+        actor=world.rita,
+        qualification={"article": "188", "offence_category": "small"},
+        summary=f"A case of {acts} acts",
+        investigation_unit=world.unit,
+    )
+    act_append(
+        case=case,
+        kind="acceptance",
+        actor=world.hector,
+        payload={"investigator_id": world.alice.pk, "form": "inquiry"},
+    )
+    participant_admit(
+        case=case, actor=world.alice, role="victim", iin=VALID_IIN, last_name="T", first_name="D"
+    )
+    for i in range(acts - 3):
+        act_append(case=case, kind="note", actor=world.alice, payload={"text": f"note {i}"})
+    assert case.last_seq == acts
+    return case
+
+
+def queries(send: Any) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = send()
+    assert response.status_code in (200, 201), response.json()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.fixture
+def short_and_long(world: World) -> tuple[Case, Case]:
+    return case_with(world, 5), case_with(world, 300)
+
+
+def test_reads_cost_the_same_for_5_and_300_acts(
+    world: World, short_and_long: tuple[Case, Case]
+) -> None:
+    alice = ApiClient(world.alice)
+    short, long = short_and_long
+
+    for path in ("/cases/{}", "/cases/{}/acts?limit=50"):
+        few = queries(lambda p=path: alice.get(p.format(short.pk)))
+        many = queries(lambda p=path: alice.get(p.format(long.pk)))
+        assert len(few) == len(many), (path, few, many)
+        assert len(many) <= 8, many
+
+    page = alice.get(f"/cases/{long.pk}/acts", limit=50).json()
+    assert [a["seq"] for a in page["acts"]] == list(range(1, 51))
+    assert page["next_after_seq"] == 50
+    assert alice.get(f"/cases/{long.pk}").json()["acts_count"] == 300
+
+
+def test_appends_cost_the_same_for_5_and_300_acts(
+    world: World, short_and_long: tuple[Case, Case]
+) -> None:
+    alice = ApiClient(world.alice)
+    short, long = short_and_long
+    note = {"kind": "note", "payload": {"text": "one more"}}
+
+    few = queries(lambda: alice.post(f"/cases/{short.pk}/acts", note))
+    many = queries(lambda: alice.post(f"/cases/{long.pk}/acts", note))
+
+    assert len(few) == len(many), (few, many)
+    assert [verify_case(c) for c in Case.objects.all()] == [[], []]
+
+
+def test_case_list_costs_the_same_for_1_and_20_cases(world: World) -> None:
+    alice = ApiClient(world.alice)
+    case_with(world, 3)
+    one = queries(lambda: alice.get("/cases"))
+    for _ in range(19):
+        case_with(world, 3)
+
+    twenty = queries(lambda: alice.get("/cases"))
+
+    assert len(one) == len(twenty), (one, twenty)
+    assert alice.get("/cases").json()["count"] == 20

@@ -1,0 +1,130 @@
+"""The web UI in a real browser: Debian's chromium, driven by Playwright, against the live server.
+
+Run with `-m browser` alone, or as part of the whole suite; the tests need /usr/bin/chromium
+(`scripts/setup.sh test` installs it) and never download a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tergeu.cases.models import Case
+from tests.conftest import VALID_IIN, World
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "en-US"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sync_db_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop running in the main thread from its start to
+    the end of the session, so Django takes every ORM call made there (database set-up,
+    fixtures, assertions, and the tests that run after these) for one from async code. There is
+    no async code in tergeu, so the check is lifted for the session."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def site(live_server: Any, flushable_journal: Any, world: World) -> str:
+    return str(live_server.url)
+
+
+def sign_in(page: Page, site: str, username: str) -> None:
+    page.goto(f"{site}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}-123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My cases")).to_be_visible()
+
+
+def test_report_to_case_and_language(page: Page, site: str, world: World) -> None:
+    sign_in(page, site, "rita")
+    page.get_by_role("link", name="New report").first.click()
+    expect(page.get_by_role("heading", name="New crime report")).to_be_visible()
+    page.get_by_label("Source").select_option("written_statement")
+    page.get_by_label("Summary").fill("Bicycle stolen from a courtyard")
+    page.get_by_label("Place of the event").fill("Satpayev st 5")
+    page.get_by_label("Applicant's IIN").fill(VALID_IIN)
+    page.get_by_label("Last name").fill("Testov")
+    page.get_by_label("First name").fill("Demo")
+    page.get_by_role("button", name="Enter the report").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"Crime report No\. \d+"))).to_be_visible()
+    expect(page.get_by_text("Received, awaiting decision")).to_be_visible()
+    register = page.locator("form", has=page.locator("input[name=decision][value=register]"))
+    register.get_by_label("Criminal Code article").fill("188")
+    register.get_by_label("Part").fill("1")
+    register.get_by_label("Offence category").select_option("small")
+    register.get_by_role("button", name="Register in the unified register").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"^Case \d{15}$"))).to_be_visible()
+    case = Case.objects.get()
+    expect(page).to_have_url(f"{site}/cases/{case.pk}/")
+    act = page.locator("#act-1")
+    expect(act).to_contain_text("Registration in the unified register")
+    expect(act).to_contain_text(case.register_number)
+    expect(act).to_contain_text(case.last_hash[:12])
+
+    page.get_by_role("button", name="Русский").click()
+    expect(page.get_by_role("heading", name=f"Дело {case.register_number}")).to_be_visible()
+    expect(page.locator("#act-1")).to_contain_text("Регистрация в ЕРДР")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+
+
+def test_load_older_acts(page: Page, site: str, world: World) -> None:
+    from tergeu.journal.services import act_append
+    from tergeu.registry.services import case_register
+
+    case = case_register(
+        actor=world.rita,
+        qualification={"article": "188", "offence_category": "medium"},
+        summary="A long journal",
+        investigation_unit=world.unit,
+    )
+    for i in range(2, 61):
+        act_append(case=case, kind="note", payload={"text": f"note {i}"}, actor=world.rita)
+    sign_in(page, site, "rita")
+    page.goto(f"{site}/cases/{case.pk}/")
+    acts = page.locator("ol.timeline > li.act")
+    expect(acts).to_have_count(50)
+    expect(page.locator("#act-10")).to_have_count(0)
+    page.get_by_role("link", name="Load older acts").click()
+    expect(acts).to_have_count(60)
+    expect(page.locator("#act-1")).to_contain_text("Registration in the unified register")
+    expect(page.get_by_role("link", name="Load older acts")).to_have_count(0)
+    # htmx swapped the rows in: the page itself did not change.
+    expect(page).to_have_url(f"{site}/cases/{case.pk}/")
