@@ -27,6 +27,12 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Personas are created for every test; Argon2 would spend seconds on each World.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class World:
     """The agencies and officials of one small jurisdiction."""
 

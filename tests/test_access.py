@@ -22,12 +22,6 @@ from tests.test_flow_api import register_case
 from tests.test_refusals import assert_error
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def scene(world: World) -> dict[str, int]:
     """A case registered by Rita, accepted by Hector for Alice, with one attachment; plus a

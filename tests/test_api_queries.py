@@ -17,12 +17,6 @@ from tergeu.registry.services import case_register
 from tests.conftest import VALID_IIN, ApiClient, World
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def case_with(world: World, acts: int) -> Case:
     """A case of exactly `acts` acts: registration, acceptance, a victim, then notes."""
     case = case_register(

@@ -30,12 +30,6 @@ WINDOWS_PE = (
 UPLOAD = "/api/v1/cases/{case_id}/attachments"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def case_id(world: World) -> int:
     registered = register_case(world)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 from django.db import connection, connections
@@ -40,12 +40,6 @@ from tests.conftest import VALID_IIN_2, ApiClient, World
 T = TypeVar("T")
 THREADS = 8
 QUALIFICATION = {"article": "190", "part": "1", "offence_category": "small"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @contextmanager

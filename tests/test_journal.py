@@ -32,12 +32,6 @@ from tests.conftest import VALID_IIN, World
 MIGRATION = importlib.import_module("tergeu.journal.migrations.0002_append_only")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def open_case(world: World, notes: int = 2) -> Case:
     """A case registered by Rita, accepted for Alice, with a victim and a few notes."""
     case = case_register(

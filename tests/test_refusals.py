@@ -23,12 +23,6 @@ from tests.test_flow_api import register_case
 Body = Callable[[World], dict[str, Any]]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def database_state() -> dict[str, object]:
     """Row counts of every table but the access log, the register counters, and the fields a
     refused command could have changed in place."""

@@ -29,12 +29,6 @@ ALMATY = ZoneInfo("Asia/Almaty")
 QUALIFY = {"article": "188", "part": "2", "offence_category": "medium"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # Personas are created for every test; Argon2 would spend two seconds on each World.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def almaty(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ALMATY)
 

@@ -31,18 +31,6 @@ class Error(Schema):
     error: ErrorBody
 
 
-ERRORS: dict[int, type[Error]] = {
-    400: Error,
-    401: Error,
-    403: Error,
-    404: Error,
-    409: Error,
-    413: Error,
-    415: Error,
-    422: Error,
-}
-
-
 def errors(*statuses: int) -> dict[int, type[Error]]:
     """The error responses of an endpoint: every endpoint may answer 400 (a body or query that
     cannot be parsed), 401 and 422, plus the statuses named."""

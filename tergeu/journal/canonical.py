@@ -31,7 +31,12 @@ def _check(value: Any, path: str) -> None:
 
 
 def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # strftime's %Y does not pad years below 1000 on every platform; the format is spelled out.
+    m = moment.astimezone(UTC)
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+        f".{m.microsecond:06d}Z"
+    )
 
 
 def canonical_bytes(value: dict[str, Any]) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +23,9 @@ from tergeu.journal.models import Act
 # An act may be recorded after it happened (a detention is recorded after the actual minute of
 # detention), never before: allow only clock skew into the future.
 FUTURE_SKEW = timedelta(minutes=2)
+# The Code in force took effect on 2015-01-01; nothing in an electronic case predates the
+# century, and an earlier date is a typing error (and years before 1 AD cannot be stored).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def act_append(
@@ -44,6 +47,12 @@ def act_append(
     clean_payload: dict[str, Any] = model.model_dump(mode="json")
     recorded_at = clock.now()
     performed_at = performed_at or recorded_at
+    if performed_at < EARLIEST:
+        raise InvalidInput(
+            _("An act cannot be dated before %(date)s.") % {"date": EARLIEST.date().isoformat()},
+            code="performed_too_early",
+            details={"performed_at": performed_at.isoformat()},
+        )
     if performed_at > recorded_at + FUTURE_SKEW:
         raise InvalidInput(
             _("An act cannot be performed in the future."),

@@ -1,0 +1,45 @@
+"""Start-up checks and edge dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from tergeu.cases.models import Case
+from tergeu.errors import InvalidInput
+from tergeu.journal.canonical import utc_text
+from tergeu.journal.services import act_append
+from tergeu.registry.apps import check_register_number_format
+from tests.conftest import World
+from tests.test_flow_api import register_case
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ok"),
+    [
+        ("{yy:02d}{region:0>2}{authority:0>4}{seq:07d}", True),
+        ("{region:02d}{seq}", False),  # region is a string: "d" cannot format it
+        ("{yy}-{seq}", False),  # not digits only
+        ("{year}{seq}", False),  # unknown placeholder
+    ],
+)
+def test_register_number_format_is_checked(settings: Any, fmt: str, ok: bool) -> None:
+    settings.REGISTER_NUMBER_FORMAT = fmt
+    assert (check_register_number_format() == []) is ok
+
+
+def test_canonical_time_pads_the_year() -> None:
+    assert utc_text(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)) == "0999-01-02T03:04:05.000006Z"
+
+
+def test_act_dated_before_2000_is_refused(world: World) -> None:
+    case = Case.objects.get(pk=register_case(world)["case_id"])
+    ancient = datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=5)))
+    with pytest.raises(InvalidInput) as refused:
+        act_append(
+            case=case, kind="note", payload={"text": "x"}, actor=world.rita, performed_at=ancient
+        )
+    assert refused.value.code == "performed_too_early"
+    assert Case.objects.get(pk=case.pk).last_seq == 1
