@@ -43,3 +43,18 @@ def test_act_dated_before_2000_is_refused(world: World) -> None:
         )
     assert refused.value.code == "performed_too_early"
     assert Case.objects.get(pk=case.pk).last_seq == 1
+
+
+def test_running_deadline_past_due_is_shown_overdue(world: World) -> None:
+    from tergeu import clock
+    from tests.conftest import ApiClient
+
+    case_id = register_case(world)["case_id"]
+    head = ApiClient(world.hector)
+    [before] = head.get(f"/cases/{case_id}").json()["deadlines"]
+    assert before["rule"] == "R01"
+    assert before["overdue"] is False
+    with clock.frozen(clock.now() + timedelta(days=3)):
+        [after] = head.get(f"/cases/{case_id}").json()["deadlines"]
+    assert after["state"] == "running"
+    assert after["overdue"] is True

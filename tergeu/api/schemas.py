@@ -92,3 +92,4 @@ class Deadline(Schema):
     started_at: datetime
     due_at: datetime
     state: str
+    overdue: bool

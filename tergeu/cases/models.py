@@ -9,6 +9,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tergeu import clock
 from tergeu.accounts.models import Agency, Official
 
 
@@ -242,3 +243,8 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def overdue(self) -> bool:
+        """Still running after its due time (the procedure engine will escalate these)."""
+        return self.state == DeadlineState.RUNNING and self.due_at < clock.now()

@@ -61,8 +61,12 @@ def act_append(
         )
     with transaction.atomic():
         # The row lock serialises appends to one case: seq and prev_hash come from the case row.
+        # Only the case row: a plain FOR UPDATE would also lock the joined prosecutor's office
+        # and queue every append under that office behind one another.
         locked = (
-            Case.objects.select_for_update().select_related("supervising_office").get(pk=case.pk)
+            Case.objects.select_for_update(of=("self",))
+            .select_related("supervising_office")
+            .get(pk=case.pk)
         )
         if act_kind.opens_case != (locked.last_seq == 0):
             raise Conflict(

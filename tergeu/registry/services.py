@@ -11,6 +11,12 @@ from django.utils.translation import gettext as _
 
 from tergeu import clock
 from tergeu.accounts.models import INVESTIGATING_KINDS, Agency, Appointment, Official, Role
+from tergeu.cases.deadlines import (
+    FORWARD_ADMINISTRATIVE,
+    FORWARD_AUDIT,
+    NOTIFY_PROSECUTOR,
+    DeadlineRule,
+)
 from tergeu.cases.models import Case, Deadline, DeadlineState
 from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.kinds import Qualification, kind_get, payload_validate
@@ -192,11 +198,11 @@ def case_register(
         )
         Deadline.objects.create(
             case=case,
-            rule="R01",
-            article="179(1)",
-            duty="notify the prosecutor of the start of the pre-trial investigation",
+            rule=NOTIFY_PROSECUTOR.rule,
+            article=NOTIFY_PROSECUTOR.article,
+            duty=NOTIFY_PROSECUTOR.duty,
             started_at=registered_at,
-            due_at=clock.end_of_day_term(registered_at, 1),
+            due_at=NOTIFY_PROSECUTOR.due(registered_at),
             state=DeadlineState.RUNNING,
             started_by_seq=1,
         )
@@ -229,9 +235,9 @@ def _report_close(
     report.save(update_fields=["status"])
 
 
-FORWARD_RULES: dict[str, tuple[str, str, str]] = {
-    ReportStatus.FORWARDED_ADMINISTRATIVE: ("R02", "179(4)", "forward the report by cover letter"),
-    ReportStatus.FORWARDED_AUDIT: ("R03", "181(5)", "forward the report for an audit"),
+FORWARD_RULES: dict[str, DeadlineRule] = {
+    ReportStatus.FORWARDED_ADMINISTRATIVE: FORWARD_ADMINISTRATIVE,
+    ReportStatus.FORWARDED_AUDIT: FORWARD_AUDIT,
 }
 
 
@@ -249,7 +255,7 @@ def report_forward(
         )
     _require_intake_role(actor, report.agency)
     now = clock.now()
-    rule, article, duty = FORWARD_RULES[status]
+    rule = FORWARD_RULES[status]
     with transaction.atomic():
         _report_close(
             report,
@@ -259,12 +265,12 @@ def report_forward(
             addressee=addressee.strip(),
             reasons=reasons,
         )
-        due = clock.end_of_day_term(report.received_at, 3)
+        due = rule.due(report.received_at)
         Deadline.objects.create(
             report=report,
-            rule=rule,
-            article=article,
-            duty=duty,
+            rule=rule.rule,
+            article=rule.article,
+            duty=rule.duty,
             started_at=report.received_at,
             due_at=due,
             state=DeadlineState.MET if now <= due else DeadlineState.BREACHED,

@@ -14,7 +14,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from tergeu.accounts.models import Agency, Official, Role
 from tergeu.cases.models import (
@@ -28,10 +27,6 @@ from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 
 PAGE = 50
-
-# Deadline duties are stored in English by the services (the procedure pack will bring their
-# texts); listed here so that the catalogue carries their translations.
-DUTIES = (gettext_noop("notify the prosecutor of the start of the pre-trial investigation"),)
 
 
 @dataclass(frozen=True)
