@@ -22,13 +22,13 @@ from django.db import connection, connections
 
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Role
+from tergeu.cases.deadlines import NOTIFY_PROSECUTOR
 from tergeu.demo.reference import reference_load
 from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
 from tergeu.registry.services import case_register
 
 QUALIFICATION = {"article": "188", "part": "1", "paragraph": "", "offence_category": "small"}
 SUMMARY = "Кража мобильного телефона (замер регистрации)"
-R01_DUTY = "notify the prosecutor of the start of the pre-trial investigation"
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ INSERT_ASSIGNMENT = (
 )
 INSERT_DEADLINE = (
     "INSERT INTO cases_deadline (case_id, rule, article, duty, started_at, due_at, state, "
-    "started_by_seq) VALUES (%s, 'R01', '179(1)', %s, %s, %s, 'running', 1)"
+    "started_by_seq) VALUES (%s, %s, %s, %s, %s, %s, 'running', 1)"
 )
 UPDATE_HEAD = "UPDATE cases_case SET last_seq = 1, last_hash = %s WHERE id = %s"
 
@@ -166,8 +166,10 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
                 ],
             )
             cur.execute(INSERT_ASSIGNMENT, [case_id, desk.registrar_id])
-            due = clock.end_of_day_term(now, 1)
-            cur.execute(INSERT_DEADLINE, [case_id, R01_DUTY, now, due])
+            rule = NOTIFY_PROSECUTOR
+            cur.execute(
+                INSERT_DEADLINE, [case_id, rule.rule, rule.article, rule.duty, now, rule.due(now)]
+            )
             cur.execute(UPDATE_HEAD, [digest, case_id])
 
 

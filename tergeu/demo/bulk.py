@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tergeu import clock
+from tergeu.cases.deadlines import NOTIFY_PROSECUTOR
 from tergeu.cases.models import (
     Case,
     CaseAssignment,
@@ -329,11 +330,11 @@ class CaseBuilder:
         batch.deadlines.append(
             (
                 case_id,
-                "R01",
-                "179(1)",
-                "notify the prosecutor of the start of the pre-trial investigation",
+                NOTIFY_PROSECUTOR.rule,
+                NOTIFY_PROSECUTOR.article,
+                NOTIFY_PROSECUTOR.duty,
                 spec.registered_at,
-                clock.end_of_day_term(spec.registered_at, 1),
+                NOTIFY_PROSECUTOR.due(spec.registered_at),
                 DeadlineState.RUNNING,
                 1,
             )

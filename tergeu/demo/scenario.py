@@ -105,6 +105,8 @@ class Story:
 
 @dataclass(order=True)
 class Step:
+    """One planned call of a service, played with the clock frozen at `at`."""
+
     at: datetime
     order: int
     run: Callable[[], None] = field(compare=False)
@@ -112,6 +114,8 @@ class Step:
 
 @dataclass(frozen=True)
 class DemoSummary:
+    """What was loaded, for the command's report."""
+
     cases: int
     reports: int
     acts: int

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tergeu.demo.load import demo_load
+from tergeu.demo.load import DemoBroken, demo_load
 from tergeu.demo.reference import logins_table
 
 
@@ -25,7 +25,10 @@ class Command(BaseCommand):
                 "published password."
             )
         started = time.monotonic()
-        summary = demo_load()
+        try:
+            summary = demo_load()
+        except DemoBroken as exc:
+            raise CommandError(exc.message) from exc
         elapsed = time.monotonic() - started
         if summary is None:
             self.stdout.write(f"demo data present, nothing to load ({elapsed:.1f} s)")
