@@ -99,6 +99,12 @@ def test_report_to_case_and_language(page: Page, site: str, world: World) -> Non
     expect(act).to_contain_text(case.register_number)
     expect(act).to_contain_text(case.last_hash[:12])
 
+    # Opening "Note" fetches its form into the page; recording it adds act 2 to the timeline.
+    page.locator("details.action summary", has_text="Note").click()
+    page.get_by_label("Text").fill("Called the applicant back")
+    page.get_by_role("button", name="Record").click()
+    expect(page.locator("#act-2")).to_contain_text("Called the applicant back")
+
     page.get_by_role("button", name="Русский").click()
     expect(page.get_by_role("heading", name=f"Дело {case.register_number}")).to_be_visible()
     expect(page.locator("#act-1")).to_contain_text("Регистрация в ЕРДР")

@@ -441,6 +441,40 @@ def test_forms_follow_capacities(world: World) -> None:
     assert page.context["attachment_form"] is not None
 
 
+def test_act_forms_are_fetched_when_opened(world: World) -> None:
+    case_id, _ = registered(world)
+    url = reverse("web:act_new", args=[case_id, "acceptance"])
+    page = web(world.hector).get(case_url(case_id)).content.decode()
+    # The case page carries a link to each form, not the form itself.
+    assert f'hx-get="{url}"' in page
+    assert 'name="acceptance-investigator"' not in page
+
+    fragment = web(world.hector).get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert 'name="acceptance-investigator"' in body
+    assert "<html" not in body
+    assert fragment["Vary"].count("HX-Request") == 1
+
+    full = web(world.hector).get(url)  # JavaScript off: a page of its own
+    assert full.status_code == 200
+    assert "<html" in full.content.decode()
+    assert 'name="acceptance-investigator"' in full.content.decode()
+
+    attach = web(world.hector).get(reverse("web:attachment_new", args=[case_id]))
+    assert attach.status_code == 200
+    assert 'type="file"' in attach.content.decode()
+
+
+def test_act_form_refused_to_whom_it_is_not_open(world: World) -> None:
+    case_id, _ = registered(world)
+    url = reverse("web:act_new", args=[case_id, "acceptance"])
+    assert web(world.rita).get(url).status_code == 403  # sees the case, may not accept it
+    assert web(world.ivan).get(url).status_code == 404  # does not see the case
+    assert web(world.oscar).get(url).status_code == 404
+    assert web(world.hector).get(reverse("web:act_new", args=[case_id, "nope"])).status_code == 404
+
+
 def test_refused_act_is_a_form_error(world: World) -> None:
     case_id, _ = registered(world)
     # Rita is offered no acceptance form; posting one anyway is refused by the service.

@@ -193,7 +193,11 @@ def case_journal(
     case = access_case(
         current(request), case_id=case_id, surface=Surface.API, action="view_journal"
     )
-    acts = list(Act.objects.filter(case=case, seq__gt=after_seq).order_by("seq")[:limit])
+    acts = list(
+        Act.objects.filter(case=case, seq__gt=after_seq)
+        .defer("canonical", "signatures")
+        .order_by("seq")[:limit]
+    )
     more = bool(acts) and acts[-1].seq < case.last_seq
     return {
         "case_id": case.pk,

@@ -45,14 +45,21 @@ def state_load(case: Case) -> CaseState:
 
 
 def state_store(
-    case: Case, old: CaseState, new: CaseState, *, at: datetime, also: tuple[str, ...] = ()
+    case: Case,
+    old: CaseState,
+    new: CaseState,
+    *,
+    at: datetime,
+    also: tuple[str, ...] = (),
+    case_row: bool = True,
 ) -> None:
     """Write the difference between `old` and `new` to the projection tables. `also`: further
-    case columns already set on `case` that go out in the same UPDATE (the journal head)."""
+    case columns already set on `case` that go out in the same UPDATE (the journal head).
+    `case_row=False`: the case row was just inserted in its new state."""
     changed = [name for name in CASE_FIELDS if getattr(old, name) != getattr(new, name)]
-    for name in changed:
-        setattr(case, name, getattr(new, name))
-    if changed or also:
+    if case_row and (changed or also):
+        for name in changed:
+            setattr(case, name, getattr(new, name))
         case.save(update_fields=[*changed, *also])
     if old.assigned != new.assigned:
         gone = set(old.assigned) - set(new.assigned)

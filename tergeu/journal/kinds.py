@@ -186,7 +186,23 @@ def _require_prosecutor_office(office_id: int) -> None:
 
 
 def _guard_registration(case: Case | None, payload: Registration) -> None:
-    _require_prosecutor_office(payload.supervising_office_id)
+    # The case being opened already holds the agencies (loaded by the registering service):
+    # the payload must name the same ones, and the supervisor must be a prosecutor's office.
+    assert case is not None
+    if (
+        case.register_number != payload.register_number
+        or case.investigation_unit_id != payload.investigation_unit_id
+        or case.supervising_office_id != payload.supervising_office_id
+    ):
+        raise InvalidInput(
+            _("The registration does not match the case it opens."), code="registration_mismatch"
+        )
+    if not case.supervising_office.is_prosecutor_office:
+        raise InvalidInput(
+            _("The supervising office must be a prosecutor's office."),
+            code="invalid_office",
+            details={"supervising_office_id": payload.supervising_office_id},
+        )
 
 
 def _guard_prosecutor(case: Case | None, payload: ProceduralProsecutor) -> None:

@@ -13,7 +13,7 @@ from tergeu import clock
 from tergeu.access.gate import capacities
 from tergeu.accounts.models import Official
 from tergeu.cases.models import Case
-from tergeu.cases.projection import ActFacts, apply
+from tergeu.cases.projection import ActFacts, CaseState, apply
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.canonical import act_document, sha256_hex
@@ -59,32 +59,18 @@ def act_append(
             code="performed_in_future",
             details={"performed_at": performed_at.isoformat()},
         )
-    with transaction.atomic():
-        # The row lock serialises appends to one case: seq and prev_hash come from the case row.
-        # Only the case row: a plain FOR UPDATE would also lock the joined prosecutor's office
-        # and queue every append under that office behind one another.
-        locked = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("supervising_office")
-            .get(pk=case.pk)
+    opening = case.pk is None
+    if act_kind.opens_case != opening:
+        raise Conflict(
+            _("A case's journal opens with its registration, and only once."),
+            code="registration_order",
+            details={"kind": kind},
         )
-        if act_kind.opens_case != (locked.last_seq == 0):
-            raise Conflict(
-                _("A case's journal opens with its registration, and only once."),
-                code="registration_order",
-                details={"kind": kind},
-            )
-        allowed = [
-            c
-            for c in capacities(actor, locked, registering=act_kind.opens_case)
-            if c in act_kind.capacities
-        ]
-        if not allowed:
-            raise Forbidden(
-                _("Your role does not allow this act on this case."),
-                code="role_not_allowed",
-                details={"kind": kind, "allowed": list(act_kind.capacities)},
-            )
+    # A case being opened belongs to the registering service's transaction, which rolls back
+    # as a whole on refusal: no savepoint of its own (two statements fewer per registration).
+    with transaction.atomic(savepoint=not opening):
+        locked = case if opening else _lock(case)
+        capacity = _capacity(actor, locked, act_kind.capacities, opening=opening)
         if act_kind.stages is not None and locked.stage not in act_kind.stages:
             raise Conflict(
                 _("This act is not allowed at the case's current stage."),
@@ -92,10 +78,10 @@ def act_append(
                 details={"kind": kind, "stage": locked.stage},
             )
         act_kind.guard(locked, model)
-        old = state_load(locked)
+        old = CaseState() if opening else state_load(locked)
         seq = locked.last_seq + 1
         facts = ActFacts(
-            seq=seq, kind=kind, payload=clean_payload, actor_id=actor.pk, actor_role=allowed[0]
+            seq=seq, kind=kind, payload=clean_payload, actor_id=actor.pk, actor_role=capacity
         )
         new = apply(old, facts)
         canonical = act_document(
@@ -104,18 +90,17 @@ def act_append(
             kind=kind,
             payload=clean_payload,
             actor_id=actor.pk,
-            actor_role=allowed[0],
+            actor_role=capacity,
             performed_at=performed_at,
             recorded_at=recorded_at,
             prev_hash=locked.last_hash,
         )
-        act = Act.objects.create(
-            case=locked,
+        act = Act(
             seq=seq,
             kind=kind,
             payload=clean_payload,
             actor=actor,
-            actor_role=allowed[0],
+            actor_role=capacity,
             performed_at=performed_at,
             recorded_at=recorded_at,
             canonical=canonical,
@@ -123,8 +108,42 @@ def act_append(
             prev_hash=locked.last_hash,
         )
         locked.last_seq, locked.last_hash = seq, act.hash
-        state_store(locked, old, new, at=performed_at, also=("last_seq", "last_hash"))
+        if opening:
+            # The case row is inserted once, already in the state its first act gives it.
+            for name in CASE_FIELDS:
+                setattr(locked, name, getattr(new, name))
+            locked.save(force_insert=True)
+            act.case = locked
+            act.save(force_insert=True)
+            state_store(locked, old, new, at=performed_at, case_row=False)
+        else:
+            act.case = locked
+            act.save(force_insert=True)
+            state_store(locked, old, new, at=performed_at, also=("last_seq", "last_hash"))
     # The caller's instance reflects the act it just appended.
-    for name in (*CASE_FIELDS, "last_seq", "last_hash"):
+    for name in ("pk", *CASE_FIELDS, "last_seq", "last_hash"):
         setattr(case, name, getattr(locked, name))
     return act
+
+
+def _lock(case: Case) -> Case:
+    """The case row, locked until commit: appends to one case queue here, and seq and prev_hash
+    come from the locked row. Only the case row: locking the joined prosecutor's office too
+    would queue every append under that office behind one another."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("supervising_office")
+        .get(pk=case.pk)
+    )
+
+
+def _capacity(actor: Official, case: Case, allowed: tuple[str, ...], *, opening: bool) -> str:
+    """The capacity in which `actor` performs the act; refused when none is allowed."""
+    held = [c for c in capacities(actor, case, registering=opening) if c in allowed]
+    if not held:
+        raise Forbidden(
+            _("Your role does not allow this act on this case."),
+            code="role_not_allowed",
+            details={"allowed": list(allowed)},
+        )
+    return held[0]

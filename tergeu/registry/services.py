@@ -19,7 +19,7 @@ from tergeu.cases.deadlines import (
 )
 from tergeu.cases.models import Case, Deadline, DeadlineState
 from tergeu.errors import Conflict, Forbidden, InvalidInput
-from tergeu.journal.kinds import Qualification, kind_get, payload_validate
+from tergeu.journal.kinds import kind_get, payload_validate
 from tergeu.journal.services import act_append
 from tergeu.persons.models import LegalEntity, Person
 from tergeu.registry.models import (
@@ -169,16 +169,10 @@ def case_register(
             region_code=investigation_unit.region.code,
             authority_code=investigation_unit.authority_code,
         )
-        q = Qualification.model_validate(qualification)
-        case = Case.objects.create(
+        # Unsaved: the registration act inserts it, in the state the act gives it.
+        case = Case(
             register_number=number,
             registered_at=registered_at,
-            summary=summary.strip(),
-            qualification_article=q.article,
-            qualification_part=q.part,
-            qualification_paragraph=q.paragraph,
-            offence_category=q.offence_category,
-            stage="",
             investigation_unit=investigation_unit,
             supervising_office=supervising_office,
         )

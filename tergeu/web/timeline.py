@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from tergeu import clock
 from tergeu.accounts.models import Agency, Official, Role
 from tergeu.cases.models import (
     Case,
@@ -36,6 +37,9 @@ class ActRow:
     label: str
     performed_at: datetime
     recorded_at: datetime
+    # Formatted once here: template filters per row were a measurable part of the page.
+    performed_iso: str
+    performed_local: str
     actor: str
     actor_role: str
     summary: str
@@ -71,6 +75,7 @@ def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant
     """`participants`: the case's participants (already read for the page), which name every
     party an act of the case can refer to."""
     names = _names(case, acts, participants)
+    zone = clock.legal_zone()
     return [
         ActRow(
             seq=act.seq,
@@ -78,6 +83,8 @@ def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant
             label=str(KINDS[act.kind].label) if act.kind in KINDS else act.kind,
             performed_at=act.performed_at,
             recorded_at=act.recorded_at,
+            performed_iso=act.performed_at.isoformat(),
+            performed_local=act.performed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             actor=names.official(act.actor_id),
             actor_role=_choice_label(Role, act.actor_role),
             summary=_summary(act.kind, act.payload, names),

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from tergeu import clock
 from tergeu.access.gate import (
@@ -269,12 +269,14 @@ def journal(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @gated
-@require_POST
+@require_http_methods(["GET", "POST"])
 def act_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     if kind not in ACT_FORMS:
         raise NotFound(_("No such act kind."), code="unknown_act_kind")
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="append_act")
+    if request.method == "GET":
+        return _form_page(request, case, allowed_kinds(user, case), kind=kind)
     form = ACT_FORMS[kind](request.POST, case=case)
     status = INVALID
     if form.is_valid():
@@ -289,6 +291,29 @@ def act_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     return _case_page(request, user, case, bound=form, status=status)
 
 
+def _form_page(request: HttpRequest, case: Case, allowed: set[str], *, kind: str) -> HttpResponse:
+    """One act form, unbound: the fragment htmx puts into the case page, or a page of its own
+    when JavaScript is off."""
+    if kind not in allowed:
+        return render(
+            request,
+            "404.html",
+            {"message": _("Your role does not allow this act on this case.")},
+            status=403,
+        )
+    if kind == "attachment":
+        context: dict[str, Any] = {"case": case, "attachment_form": AttachmentForm()}
+        context["label"] = KINDS[kind].label
+        partial = "web/_attachment_form.html"
+    else:
+        context = {"case": case, "form": ACT_FORMS[kind](case=case), "label": KINDS[kind].label}
+        partial = "web/_act_form.html"
+    htmx = request.headers.get("HX-Request") == "true"
+    response = render(request, partial if htmx else "web/act_form.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def _append(case: Case, user: Official, form: ActForm) -> None:
     if isinstance(form, ParticipantForm):
         participant_admit(case=case, actor=user, role=form.cleaned_data["role"], **form.person())
@@ -297,10 +322,12 @@ def _append(case: Case, user: Official, form: ActForm) -> None:
 
 
 @gated
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attachment_new(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="add_attachment")
+    if request.method == "GET":
+        return _form_page(request, case, allowed_kinds(user, case), kind="attachment")
     form = AttachmentForm(request.POST, request.FILES)
     status = INVALID
     if form.is_valid():
@@ -340,20 +367,14 @@ def _case_page(
     attachment_form: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    held = set(capacities(user, case))
-
-    def allowed(kind: str) -> bool:
-        act_kind = KINDS[kind]
-        stage_ok = act_kind.stages is None or case.stage in act_kind.stages
-        return stage_ok and bool(held & set(act_kind.capacities))
-
+    allowed = allowed_kinds(user, case)
     # A refused form stays on the page, with its error, even if the user may not use it.
     act_forms = [
         bound if bound is not None and bound.kind == kind else form_class(case=case)
         for kind, form_class in ACT_FORMS.items()
-        if allowed(kind) or (bound is not None and bound.kind == kind)
+        if kind in allowed or (bound is not None and bound.kind == kind)
     ]
-    if allowed("attachment"):
+    if "attachment" in allowed:
         attachment_form = attachment_form or AttachmentForm()
     detail = selectors.case_detail(case)
     context = {
@@ -365,6 +386,18 @@ def _case_page(
         **_timeline(case, timeline.journal_page(case), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
+
+
+def allowed_kinds(user: Official, case: Case) -> set[str]:
+    """The act kinds `user` may record on `case` now (capacity and stage); the services check
+    the same again when the act is recorded."""
+    held = set(capacities(user, case))
+    return {
+        code
+        for code, act_kind in KINDS.items()
+        if (act_kind.stages is None or case.stage in act_kind.stages)
+        and held & set(act_kind.capacities)
+    }
 
 
 def _timeline(case: Case, acts: list[Act], participants: list[Participant]) -> dict[str, Any]:
