@@ -18,7 +18,7 @@ import tergeu.journal.kinds
 import tergeu.journal.services
 import tergeu.registry.services
 from tergeu.accounts.models import Agency, Official
-from tergeu.cases.models import Case, CaseQuerySet, Deadline
+from tergeu.cases.models import Case, Deadline
 from tergeu.journal.models import Act
 
 # (owner, attribute, step). Nested steps are inside "act_append"; a step whose function is gone
@@ -27,18 +27,14 @@ STEPS: list[tuple[Any, str, str]] = [
     (bench.registration, "case_register", "case_register (all)"),
     (tergeu.registry.services, "payload_validate", "  payload validation (before the number)"),
     (tergeu.registry.services, "register_number_next", "  register number upsert"),
-    (Case.objects, "create", "  INSERT case"),
     (tergeu.registry.services, "act_append", "  act_append (all)"),
-    (CaseQuerySet, "get", "    SELECT … FOR UPDATE the case"),
     (tergeu.journal.services, "capacities", "    capacities (access gate)"),
-    (tergeu.journal.kinds, "_require_prosecutor_office", "    guard: SELECT the office"),
     (tergeu.journal.services, "payload_validate", "    payload validation"),
     (tergeu.journal.services, "act_document", "    canonical bytes"),
-    (Act.objects, "create", "    INSERT act"),
-    (tergeu.journal.services, "state_store", "    projection: UPDATE case, INSERT assignment"),
+    (Case, "save", "    INSERT case (in its final state)"),
+    (Act, "save", "    INSERT act"),
+    (tergeu.journal.services, "state_store", "    projection: INSERT assignment"),
     (Deadline.objects, "create", "  INSERT deadline"),
-    (connection, "savepoint", "  SAVEPOINT"),
-    (connection, "savepoint_commit", "  RELEASE SAVEPOINT"),
     (connection, "commit", "  COMMIT"),
 ]
 
