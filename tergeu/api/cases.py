@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
@@ -26,11 +25,11 @@ from tergeu.api.schemas import (
     errors,
     official_out,
 )
-from tergeu.attachments.models import CaseAttachment
+from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
 from tergeu.cases.services import participant_admit
-from tergeu.errors import InvalidInput, NotFound
+from tergeu.errors import InvalidInput
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append
 
@@ -290,14 +289,7 @@ def case_attachment_download(request: HttpRequest, case_id: int, seq: int) -> Fi
     case = access_case(
         current(request), case_id=case_id, surface=Surface.API, action="download_attachment"
     )
-    att = CaseAttachment.objects.select_related("blob").filter(case=case, seq=seq).first()
-    if att is None:
-        raise NotFound(_("No such attachment."), code="attachment_not_found")
-    response = FileResponse(
-        default_storage.open(att.blob.storage_name, "rb"), as_attachment=True, filename=att.filename
-    )
-    response["Content-Type"] = att.blob.mime
-    return response
+    return attachment_download(case, seq)
 
 
 class MeOut(Schema):

@@ -16,7 +16,6 @@ from tergeu.access.models import Surface
 from tergeu.accounts.models import Agency
 from tergeu.api.schemas import EntityIn, Page, PersonIn, QualificationIn, current, errors
 from tergeu.errors import InvalidInput
-from tergeu.persons.services import legal_entity_get_or_create, person_get_or_create
 from tergeu.registry import services
 from tergeu.registry.models import CrimeReport, ReportStatus
 
@@ -73,27 +72,17 @@ def _out(report: CrimeReport) -> dict[str, Any]:
     "", response={201: ReportOut, **errors(403, 404)}, summary="Receive a crime report (КУИ)"
 )
 def report_create(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]]:
-    from django.db import transaction
-
-    agency = get_object_or_404(Agency, pk=body.agency_id)
-    with transaction.atomic():
-        person = person_get_or_create(**body.applicant.dict()) if body.applicant else None
-        entity = (
-            legal_entity_get_or_create(**body.applicant_entity.dict())
-            if body.applicant_entity
-            else None
-        )
-        report = services.report_receive(
-            agency=agency,
-            received_by=current(request),
-            source=body.source,
-            summary=body.summary,
-            received_at=body.received_at,
-            applicant_person=person,
-            applicant_entity=entity,
-            event_place=body.event_place,
-            event_time=body.event_time,
-        )
+    report = services.report_intake(
+        agency=get_object_or_404(Agency, pk=body.agency_id),
+        received_by=current(request),
+        source=body.source,
+        summary=body.summary,
+        received_at=body.received_at,
+        applicant=body.applicant.dict() if body.applicant else None,
+        applicant_entity=body.applicant_entity.dict() if body.applicant_entity else None,
+        event_place=body.event_place,
+        event_time=body.event_time,
+    )
     return Status(201, _out(report))
 
 

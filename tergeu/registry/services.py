@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.kinds import kind_get, payload_validate
 from tergeu.journal.services import act_append
 from tergeu.persons.models import LegalEntity, Person
+from tergeu.persons.services import legal_entity_get_or_create, person_get_or_create
 from tergeu.registry.models import (
     CrimeReport,
     RefusalGround,
@@ -105,6 +107,37 @@ def report_receive(
         event_place=event_place,
         event_time=event_time,
     )
+
+
+def report_intake(
+    *,
+    agency: Agency,
+    received_by: Official,
+    source: str,
+    summary: str,
+    applicant: Mapping[str, Any] | None = None,
+    applicant_entity: Mapping[str, Any] | None = None,
+    received_at: datetime | None = None,
+    event_place: str = "",
+    event_time: datetime | None = None,
+) -> CrimeReport:
+    """Receive a report whose applicant may be new to the person register (`applicant`: the
+    fields of `person_get_or_create`; `applicant_entity`: of `legal_entity_get_or_create`). One
+    transaction: a refused report enters nobody in the register."""
+    with transaction.atomic():
+        person = person_get_or_create(**applicant) if applicant else None
+        entity = legal_entity_get_or_create(**applicant_entity) if applicant_entity else None
+        return report_receive(
+            agency=agency,
+            received_by=received_by,
+            source=source,
+            summary=summary,
+            received_at=received_at,
+            applicant_person=person,
+            applicant_entity=entity,
+            event_place=event_place,
+            event_time=event_time,
+        )
 
 
 def register_number_next(*, year: int, region_code: str, authority_code: str) -> str:

@@ -11,9 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +30,7 @@ from tergeu.access.gate import (
 )
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Official
-from tergeu.attachments.models import CaseAttachment
+from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
 from tergeu.cases.models import Case, Participant
@@ -41,7 +39,6 @@ from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append
-from tergeu.persons.services import person_get_or_create
 from tergeu.registry import services as registry
 from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
 from tergeu.web import timeline
@@ -139,19 +136,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 def _report_receive(user: Official, form: ReportForm) -> CrimeReport:
     data = form.cleaned_data
-    applicant = form.applicant()
-    # The applicant enters the person register only together with the report.
-    with transaction.atomic():
-        person = person_get_or_create(**applicant) if applicant else None
-        return registry.report_receive(
-            agency=data["agency"],
-            received_by=user,
-            source=data["source"],
-            summary=data["summary"],
-            applicant_person=person,
-            event_place=data["event_place"],
-            event_time=data["event_time"],
-        )
+    return registry.report_intake(
+        agency=data["agency"],
+        received_by=user,
+        source=data["source"],
+        summary=data["summary"],
+        applicant=form.applicant(),
+        event_place=data["event_place"],
+        event_time=data["event_time"],
+    )
 
 
 @gated
@@ -348,14 +341,7 @@ def attachment_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, case_id: int, seq: int) -> FileResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="download_attachment")
-    att = CaseAttachment.objects.select_related("blob").filter(case=case, seq=seq).first()
-    if att is None:
-        raise NotFound(_("No such attachment."), code="attachment_not_found")
-    response = FileResponse(
-        default_storage.open(att.blob.storage_name, "rb"), as_attachment=True, filename=att.filename
-    )
-    response["Content-Type"] = att.blob.mime
-    return response
+    return attachment_download(case, seq)
 
 
 def _case_page(
