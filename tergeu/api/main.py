@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -40,7 +41,7 @@ class BrowserSessionAuth(SessionAuth):
 def _refuse_nul(value: Any) -> None:
     if isinstance(value, str):
         if "\x00" in value:
-            raise InvalidInput("Text must not contain NUL characters.", code="nul_character")
+            raise InvalidInput(_("Text must not contain NUL characters."), code="nul_character")
     elif isinstance(value, dict):
         for key, item in value.items():
             _refuse_nul(key)
@@ -105,18 +106,18 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         for e in exc.errors
     ]
     return _error(
-        request, 422, "invalid_input", "The request does not fit its schema.", {"errors": errors}
+        request, 422, "invalid_input", _("The request does not fit its schema."), {"errors": errors}
     )
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "Sign in or send a valid bearer token.")
+    return _error(request, 401, "unauthenticated", _("Sign in or send a valid bearer token."))
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "Not found.")
+    return _error(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)

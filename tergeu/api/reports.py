@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.params.functions import Query
 from pydantic import AwareDatetime, Field
@@ -140,7 +141,9 @@ def report_decide(request: HttpRequest, report_id: int, body: DecisionIn) -> dic
     report = access_report(user, report_id=report_id, surface=Surface.API)
     if body.decision == "register":
         if body.qualification is None:
-            raise InvalidInput("Registration needs a qualification.", code="qualification_required")
+            raise InvalidInput(
+                _("Registration needs a qualification."), code="qualification_required"
+            )
         services.report_register(
             report=report,
             actor=user,
@@ -163,7 +166,7 @@ def report_decide(request: HttpRequest, report_id: int, body: DecisionIn) -> dic
     else:
         target = _agency(body.to_agency_id)
         if target is None:
-            raise InvalidInput("Name the body to transfer to.", code="to_agency_required")
+            raise InvalidInput(_("Name the body to transfer to."), code="to_agency_required")
         services.report_transfer(report=report, actor=user, to_agency=target, reasons=body.reasons)
     report.refresh_from_db()
     return _out(report)
@@ -175,6 +178,6 @@ def _agency(agency_id: int | None) -> Agency | None:
     agency = Agency.objects.filter(pk=agency_id).first()
     if agency is None:
         raise InvalidInput(
-            "No such agency.", code="unknown_agency", details={"agency_id": agency_id}
+            _("No such agency."), code="unknown_agency", details={"agency_id": agency_id}
         )
     return agency
