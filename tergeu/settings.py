@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs page with its own copy of Swagger UI (no CDN).
+    "ninja",
     "tergeu.accounts",
     "tergeu.persons",
     "tergeu.cases",

@@ -58,3 +58,12 @@ def test_running_deadline_past_due_is_shown_overdue(world: World) -> None:
         [after] = head.get(f"/cases/{case_id}").json()["deadlines"]
     assert after["state"] == "running"
     assert after["overdue"] is True
+
+
+def test_api_docs_page_loads_nothing_from_other_sites(client: Any) -> None:
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "https://" not in html
+    assert "//cdn" not in html
