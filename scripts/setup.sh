@@ -37,6 +37,9 @@ fi
 echo "==> syncing the Python environment from uv.lock"
 .tools/uv/bin/uv sync --frozen --quiet --python python3
 
+# Static files are collected here by `make run`; whitenoise expects the folder to exist.
+mkdir -p var/static
+
 # Compile translations when a catalogue is newer than its compiled form.
 for po in tergeu/locale/*/LC_MESSAGES/django.po; do
   [ -e "$po" ] || continue
