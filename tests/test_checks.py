@@ -67,3 +67,19 @@ def test_api_docs_page_loads_nothing_from_other_sites(client: Any) -> None:
     assert "swagger-ui-bundle.js" in html
     assert "https://" not in html
     assert "//cdn" not in html
+
+
+def test_batch_verification_names_the_right_case(world: World) -> None:
+    from tergeu.cases.models import Stage
+    from tergeu.journal.verify import verify_cases
+
+    ids = [register_case(world)["case_id"] for _ in range(3)]
+    for case_id in ids:
+        act_append(
+            case=Case.objects.get(pk=case_id), kind="note", payload={"text": "n"}, actor=world.rita
+        )
+    Case.objects.filter(pk=ids[1]).update(stage=Stage.CLOSED)  # the projection lies
+    cases = list(Case.objects.filter(pk__in=ids).order_by("pk"))
+    problems = verify_cases(cases)
+    assert {p.case for p in problems} == {cases[1].register_number}
+    assert [p.what for p in problems] == ["projection differs from the journal in stage"]

@@ -3,6 +3,7 @@ same however long the journal is: they touch the case row, its assignments and p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from tergeu.cases.models import Case, CaseAssignment, Participant, ParticipantStatusChange
@@ -28,20 +29,34 @@ def state_load(case: Case) -> CaseState:
     """The stored projection of `case` as a plain value."""
     if case.last_seq == 0:
         return CaseState()
-    assigned = {
-        a.official_id: (a.role, a.since_seq) for a in CaseAssignment.objects.filter(case=case)
+    return states_load([case])[case.pk]
+
+
+def states_load(cases: Sequence[Case]) -> dict[int, CaseState]:
+    """The stored projections of several cases, in two queries whatever their number."""
+    ids = [c.pk for c in cases]
+    assigned: dict[int, dict[int, tuple[str, int]]] = {pk: {} for pk in ids}
+    rows = CaseAssignment.objects.filter(case_id__in=ids).values_list(
+        "case_id", "official_id", "role", "since_seq"
+    )
+    for case_id, official_id, role, since_seq in rows:
+        assigned[case_id][official_id] = (role, since_seq)
+    participants: dict[int, dict[tuple[str, str], list[tuple[str, int]]]] = {pk: {} for pk in ids}
+    changes = ParticipantStatusChange.objects.filter(participant__case_id__in=ids).values_list(
+        "participant__case_id", "participant__party", "participant__role", "status", "seq"
+    )
+    for case_id, party, role, status, seq in changes.order_by("seq"):
+        participants[case_id].setdefault((party, role), []).append((status, seq))
+    return {
+        case.pk: CaseState(
+            **{name: getattr(case, name) for name in CASE_FIELDS},
+            assigned=assigned[case.pk],
+            participants={key: tuple(h) for key, h in participants[case.pk].items()},
+        )
+        if case.last_seq
+        else CaseState()
+        for case in cases
     }
-    participants: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    changes = ParticipantStatusChange.objects.filter(participant__case=case).values_list(
-        "participant__party", "participant__role", "status", "seq"
-    )
-    for party, role, status, seq in changes.order_by("seq"):
-        participants.setdefault((party, role), []).append((status, seq))
-    return CaseState(
-        **{name: getattr(case, name) for name in CASE_FIELDS},
-        assigned=assigned,
-        participants={key: tuple(history) for key, history in participants.items()},
-    )
 
 
 def state_store(
