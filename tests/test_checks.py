@@ -83,3 +83,24 @@ def test_batch_verification_names_the_right_case(world: World) -> None:
     problems = verify_cases(cases)
     assert {p.case for p in problems} == {cases[1].register_number}
     assert [p.what for p in problems] == ["projection differs from the journal in stage"]
+
+
+def test_notice_to_the_prosecutor_moves_past_nauryz(world: World) -> None:
+    """R01, 1 day (179(1)), standard counting: registered on Friday 20 March 2026, the last day
+    would be Saturday 21 March; 21–25 March are days off (Nauryz, and its weekend moves), so the
+    term ends at 24:00 on Thursday 26 March."""
+    from zoneinfo import ZoneInfo
+
+    from tergeu.cases.models import Deadline
+    from tergeu.registry.services import case_register
+
+    almaty = ZoneInfo("Asia/Almaty")
+    case = case_register(
+        actor=world.rita,
+        qualification={"article": "188", "offence_category": "small"},
+        summary="Registered before the holidays",
+        investigation_unit=world.unit,
+        registered_at=datetime(2026, 3, 20, 17, 30, tzinfo=almaty),
+    )
+    deadline = Deadline.objects.get(case=case, rule="R01")
+    assert deadline.due_at == datetime(2026, 3, 27, 0, 0, tzinfo=almaty)

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.utils.translation import gettext_noop
 
 from tergeu import clock
+from tergeu.procedure.calendar import KZ_CALENDAR, WorkingCalendar, load_calendar
+from tergeu.procedure.terms import Counting, Unit, term_end
+
+
+@cache
+def working_calendar() -> WorkingCalendar:
+    """Kazakhstan's working-day calendar (procedure/packs/kz/calendar.toml), read once."""
+    return load_calendar(KZ_CALENDAR)
 
 
 @dataclass(frozen=True)
@@ -19,7 +28,11 @@ class DeadlineRule:
     days: int
 
     def due(self, start: datetime) -> datetime:
-        return clock.end_of_day_term(start, self.days)
+        """A standard day-term (art. 48): the event's day is not counted, the term ends at 24:00
+        of its last day, moved to the next working day when that day is not one."""
+        return term_end(
+            start, self.days, Unit.DAYS, Counting.STANDARD, working_calendar(), clock.legal_zone()
+        )
 
 
 NOTIFY_PROSECUTOR = DeadlineRule(
