@@ -170,3 +170,30 @@ def flushable_journal(transactional_db: Any) -> Any:
         with connection.cursor() as cursor:
             for statement in _triggers().SQLITE_DOWN:
                 cursor.execute(statement)
+
+
+def open_case(world: World, notes: int = 2, *, summary: str = "A wallet taken in a bus") -> Any:
+    """A case registered by Rita, accepted by Hector for Alice, with a victim and `notes` notes:
+    3 + `notes` acts."""
+    from tergeu.cases.services import participant_admit
+    from tergeu.journal.services import act_append
+    from tergeu.registry.services import case_register
+
+    case = case_register(
+        actor=world.rita,
+        qualification={"article": "188", "part": "1", "offence_category": "small"},
+        summary=summary,
+        investigation_unit=world.unit,
+    )
+    act_append(
+        case=case,
+        kind="acceptance",
+        actor=world.hector,
+        payload={"investigator_id": world.alice.pk, "form": "inquiry"},
+    )
+    participant_admit(
+        case=case, actor=world.alice, role="victim", iin=VALID_IIN, last_name="T", first_name="D"
+    )
+    for i in range(notes):
+        act_append(case=case, kind="note", actor=world.alice, payload={"text": f"note {i}"})
+    return case

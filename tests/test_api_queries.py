@@ -10,32 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tergeu.cases.models import Case
-from tergeu.cases.services import participant_admit
-from tergeu.journal.services import act_append
 from tergeu.journal.verify import verify_case
-from tergeu.registry.services import case_register
-from tests.conftest import VALID_IIN, ApiClient, World
+from tests.conftest import ApiClient, World, open_case
 
 
 def case_with(world: World, acts: int) -> Case:
     """A case of exactly `acts` acts: registration, acceptance, a victim, then notes."""
-    case = case_register(
-        actor=world.rita,
-        qualification={"article": "188", "offence_category": "small"},
-        summary=f"A case of {acts} acts",
-        investigation_unit=world.unit,
-    )
-    act_append(
-        case=case,
-        kind="acceptance",
-        actor=world.hector,
-        payload={"investigator_id": world.alice.pk, "form": "inquiry"},
-    )
-    participant_admit(
-        case=case, actor=world.alice, role="victim", iin=VALID_IIN, last_name="T", first_name="D"
-    )
-    for i in range(acts - 3):
-        act_append(case=case, kind="note", actor=world.alice, payload={"text": f"note {i}"})
+    case: Case = open_case(world, acts - 3, summary=f"A case of {acts} acts")
     assert case.last_seq == acts
     return case
 

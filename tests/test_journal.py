@@ -20,38 +20,14 @@ from hypothesis import strategies as st
 
 from tergeu import clock
 from tergeu.cases.models import Case, CaseAssignment, Participant, Stage
-from tergeu.cases.services import participant_admit
 from tergeu.errors import Conflict
 from tergeu.journal.canonical import GENESIS_HASH, act_document, canonical_bytes, sha256_hex
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append
 from tergeu.journal.verify import verify_case
-from tergeu.registry.services import case_register
-from tests.conftest import VALID_IIN, World
+from tests.conftest import World, open_case
 
 MIGRATION = importlib.import_module("tergeu.journal.migrations.0002_append_only")
-
-
-def open_case(world: World, notes: int = 2) -> Case:
-    """A case registered by Rita, accepted for Alice, with a victim and a few notes."""
-    case = case_register(
-        actor=world.rita,
-        qualification={"article": "188", "part": "1", "offence_category": "small"},
-        summary="A wallet taken in a bus",
-        investigation_unit=world.unit,
-    )
-    act_append(
-        case=case,
-        kind="acceptance",
-        actor=world.hector,
-        payload={"investigator_id": world.alice.pk, "form": "inquiry"},
-    )
-    participant_admit(
-        case=case, actor=world.alice, role="victim", iin=VALID_IIN, last_name="T", first_name="D"
-    )
-    for i in range(notes):
-        act_append(case=case, kind="note", actor=world.alice, payload={"text": f"note {i}"})
-    return case
 
 
 # --- the database refuses UPDATE and DELETE -------------------------------------------------
