@@ -259,6 +259,8 @@ def test_every_read_is_logged(
     assert entry.case_id == (scene["case_id"] if names_case else None)
     if action == "view_report":
         assert entry.detail == {"report_id": scene["report_id"]}
+    if action == "list_cases":
+        assert entry.detail["case_ids"] == [scene["case_id"]]
 
 
 def test_prosecutors_act_as_prosecutors(world: World, scene: dict[str, int]) -> None:

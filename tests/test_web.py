@@ -110,9 +110,10 @@ def test_my_cases_lists_visible_cases_only(world: World) -> None:
         page = web(official).get(reverse("web:my_cases"))
         assert page.status_code == 200
         assert number not in page.content.decode(), official.username
-    assert AccessLog.objects.filter(
-        official=world.rita, surface="web", action="list_cases"
-    ).exists()
+    listed = AccessLog.objects.filter(official=world.rita, surface="web", action="list_cases")
+    assert listed.get().detail["case_ids"] == [case_id]
+    ivan_saw = AccessLog.objects.get(official=world.ivan, surface="web", action="list_cases")
+    assert ivan_saw.detail["case_ids"] == []
 
 
 def test_my_cases_search_stage_and_pages(world: World) -> None:

@@ -143,10 +143,11 @@ def case_list(
     qs = visible_cases(current(request)).search(q)
     if stage:
         qs = qs.filter(stage=stage)
-    access_log(
-        current(request), surface=Surface.API, action="list_cases", detail={"q": q, "stage": stage}
-    )
-    rows = [_row(c) for c in qs[offset : offset + limit]]
+    cases = list(qs[offset : offset + limit])
+    # The list shows numbers and summaries: the row names every case it showed.
+    detail = {"q": q, "stage": stage, "case_ids": [c.pk for c in cases]}
+    access_log(current(request), surface=Surface.API, action="list_cases", detail=detail)
+    rows = [_row(c) for c in cases]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": rows}
 
 

@@ -96,7 +96,12 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         user,
         surface=Surface.WEB,
         action="list_cases",
-        detail={"q": query["q"], "stage": query["stage"], "page": page.number},
+        detail={
+            "q": query["q"],
+            "stage": query["stage"],
+            "page": page.number,
+            "case_ids": [case.pk for case in page.object_list],
+        },
     )
     reports = (
         visible_reports(user)
