@@ -104,3 +104,20 @@ def test_notice_to_the_prosecutor_moves_past_nauryz(world: World) -> None:
     )
     deadline = Deadline.objects.get(case=case, rule="R01")
     assert deadline.due_at == datetime(2026, 3, 27, 0, 0, tzinfo=almaty)
+
+
+def test_reports_are_entered_only_in_an_investigating_body(world: World) -> None:
+    from tergeu.accounts.models import Appointment, Role
+    from tergeu.registry.models import CrimeReport
+    from tests.conftest import ApiClient
+
+    Appointment.objects.create(
+        official=world.petra, agency=world.district_office, role=Role.REGISTRAR
+    )
+    response = ApiClient(world.petra).post(
+        "/reports",
+        {"agency_id": world.district_office.pk, "source": "official_report", "summary": "x"},
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "role_not_allowed"
+    assert not CrimeReport.objects.exists()

@@ -143,9 +143,6 @@ class Official(AbstractUser):
         verbose_name = _("official")
         verbose_name_plural = _("officials")
 
-    def roles_in(self, agency: Agency) -> set[str]:
-        return {a.role for a in self.appointments.all() if a.agency_id == agency.pk}
-
 
 class Appointment(models.Model):
     """An official holds a role in an agency. One official may hold several."""

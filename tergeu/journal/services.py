@@ -17,7 +17,7 @@ from tergeu.cases.projection import ActFacts, CaseState, apply
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.canonical import act_document, sha256_hex
-from tergeu.journal.kinds import kind_get, payload_validate
+from tergeu.journal.kinds import KINDS, kind_get, payload_validate
 from tergeu.journal.models import Act
 
 # An act may be recorded after it happened (a detention is recorded after the actual minute of
@@ -124,6 +124,19 @@ def act_append(
     for name in ("pk", *CASE_FIELDS, "last_seq", "last_hash"):
         setattr(case, name, getattr(locked, name))
     return act
+
+
+def act_kinds_open(actor: Official, case: Case) -> set[str]:
+    """The act kinds `actor` may perform on `case` now, by capacity and stage — what
+    `act_append` checks before the kind's own guard, for surfaces that offer only those."""
+    held = set(capacities(actor, case))
+    return {
+        code
+        for code, kind in KINDS.items()
+        if not kind.opens_case
+        and (kind.stages is None or case.stage in kind.stages)
+        and held & set(kind.capacities)
+    }
 
 
 def _lock(case: Case) -> Case:

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tergeu import clock
-from tergeu.accounts.models import INVESTIGATING_KINDS, Agency, Appointment, Official, Role
+from tergeu.accounts.models import INVESTIGATING_KINDS, Agency, Official, Role
 from tergeu.cases.deadlines import (
     FORWARD_ADMINISTRATIVE,
     FORWARD_AUDIT,
@@ -48,10 +49,17 @@ SIGNED_SOURCES = frozenset(
 )
 
 
+def intake_agencies(official: Official) -> QuerySet[Agency]:
+    """The investigating bodies in whose КУИ this official may enter and decide reports."""
+    return Agency.objects.filter(
+        kind__in=INVESTIGATING_KINDS,
+        appointments__official=official,
+        appointments__role__in=INTAKE_ROLES,
+    ).distinct()
+
+
 def _require_intake_role(official: Official, agency: Agency) -> None:
-    if not Appointment.objects.filter(
-        official=official, agency=agency, role__in=INTAKE_ROLES
-    ).exists():
+    if not intake_agencies(official).filter(pk=agency.pk).exists():
         raise Forbidden(
             _("Only officials of the receiving body may enter its reports."),
             code="role_not_allowed",
@@ -73,10 +81,6 @@ def report_receive(
 ) -> CrimeReport:
     """Enter a report into the КУИ (art. 180, 185)."""
     _require_intake_role(received_by, agency)
-    if agency.kind not in INVESTIGATING_KINDS:
-        raise InvalidInput(
-            _("Reports are received by investigating bodies."), code="invalid_agency"
-        )
     if source not in ReportSource.values:
         raise InvalidInput(
             _("Unknown report source."), code="invalid_source", details={"source": source}

@@ -21,7 +21,7 @@ from tergeu.accounts.models import (
 )
 from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
 from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
-from tergeu.registry.services import INTAKE_ROLES
+from tergeu.registry.services import intake_agencies
 
 ARTICLE = RegexValidator(r"^\d{1,3}(-\d{1,2})?$", _("An article number such as 188 or 99-1."))
 SMALL_NUMBER = RegexValidator(r"^\d{1,2}$", _("One or two digits."))
@@ -64,15 +64,6 @@ def _limit(form: forms.Form, name: str, queryset: QuerySet[Any]) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = queryset
-
-
-def intake_agencies(official: Official) -> QuerySet[Agency]:
-    """The investigating bodies in whose КУИ this official may enter reports."""
-    return Agency.objects.filter(
-        kind__in=INVESTIGATING_KINDS,
-        appointments__official=official,
-        appointments__role__in=INTAKE_ROLES,
-    ).distinct()
 
 
 class QualificationFields(forms.Form):

@@ -24,7 +24,6 @@ from tergeu.access.gate import (
     access_case,
     access_log,
     access_report,
-    capacities,
     visible_cases,
     visible_reports,
 )
@@ -38,7 +37,7 @@ from tergeu.cases.services import participant_admit
 from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
-from tergeu.journal.services import act_append
+from tergeu.journal.services import act_append, act_kinds_open
 from tergeu.registry import services as registry
 from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
 from tergeu.web import timeline
@@ -55,7 +54,6 @@ from tergeu.web.forms import (
     ReportForm,
     TransferForm,
     decision_form,
-    intake_agencies,
 )
 
 View = Callable[..., HttpResponseBase]
@@ -113,7 +111,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         "search": search,
         "page": page,
         "reports": reports[: timeline.PAGE],
-        "may_receive": intake_agencies(user).exists(),
+        "may_receive": registry.intake_agencies(user).exists(),
     }
     return render(request, "web/my_cases.html", context)
 
@@ -135,7 +133,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The report is entered in the book (КУИ)."))
                 return redirect("web:report", report_id=report.pk)
-    context = {"form": form, "may_receive": intake_agencies(user).exists()}
+    context = {"form": form, "may_receive": registry.intake_agencies(user).exists()}
     return render(request, "web/report_new.html", context, status=status)
 
 
@@ -213,8 +211,9 @@ def _report_page(
     bound: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    may_decide = report.status == ReportStatus.RECEIVED and bool(
-        user.roles_in(report.agency) & registry.INTAKE_ROLES
+    may_decide = (
+        report.status == ReportStatus.RECEIVED
+        and registry.intake_agencies(user).filter(pk=report.agency_id).exists()
     )
     # A refused decision stays on the page with its error, even when no decision is open now.
     decision_forms: list[forms.Form] = [bound] if bound is not None else []
@@ -274,7 +273,7 @@ def act_new(request: HttpRequest, case_id: int, kind: str) -> HttpResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="append_act")
     if request.method == "GET":
-        return _form_page(request, case, allowed_kinds(user, case), kind=kind)
+        return _form_page(request, case, act_kinds_open(user, case), kind=kind)
     form = ACT_FORMS[kind](request.POST, case=case)
     status = INVALID
     if form.is_valid():
@@ -325,7 +324,7 @@ def attachment_new(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="add_attachment")
     if request.method == "GET":
-        return _form_page(request, case, allowed_kinds(user, case), kind="attachment")
+        return _form_page(request, case, act_kinds_open(user, case), kind="attachment")
     form = AttachmentForm(request.POST, request.FILES)
     status = INVALID
     if form.is_valid():
@@ -358,7 +357,7 @@ def _case_page(
     attachment_form: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    allowed = allowed_kinds(user, case)
+    allowed = act_kinds_open(user, case)
     # A refused form stays on the page, with its error, even if the user may not use it.
     act_forms = [
         bound if bound is not None and bound.kind == kind else form_class(case=case)
@@ -377,18 +376,6 @@ def _case_page(
         **_timeline(case, timeline.journal_page(case), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
-
-
-def allowed_kinds(user: Official, case: Case) -> set[str]:
-    """The act kinds `user` may record on `case` now (capacity and stage); the services check
-    the same again when the act is recorded."""
-    held = set(capacities(user, case))
-    return {
-        code
-        for code, act_kind in KINDS.items()
-        if (act_kind.stages is None or case.stage in act_kind.stages)
-        and held & set(act_kind.capacities)
-    }
 
 
 def _timeline(case: Case, acts: list[Act], participants: list[Participant]) -> dict[str, Any]:
