@@ -209,9 +209,13 @@ class ParticipantStatusChange(models.Model):
 
 class DeadlineState(models.TextChoices):
     RUNNING = "running", _("running")
+    PAUSED = "paused", _("paused")
     MET = "met", _("met")
     BREACHED = "breached", _("breached")
     CANCELLED = "cancelled", _("cancelled")
+
+
+OPEN_DEADLINE_STATES = (DeadlineState.RUNNING, DeadlineState.PAUSED)
 
 
 class Deadline(models.Model):
@@ -236,10 +240,47 @@ class Deadline(models.Model):
     state = models.CharField(max_length=16, choices=DeadlineState.choices)
     started_by_seq = models.PositiveIntegerField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The procedure engine's clock: `key` is unique within the case ("R39/iin:…"), `subject` the
+    # party or act it concerns, `anchor_at` the moment the term is counted from, `term` the
+    # pack's term ("48h", "2m", "now"), `in_force_since` the valid_from of the rule version.
+    key = models.CharField(max_length=96, blank=True)
+    subject = models.CharField(max_length=32, blank=True)
+    anchor_at = models.DateTimeField(null=True, blank=True)
+    term = models.CharField(max_length=16, blank=True)
+    in_force_since = models.DateField(null=True, blank=True)
+    responsible_role = models.CharField(max_length=32, blank=True)
+    responsible = models.ForeignKey(
+        Official, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # While paused (art. 192(3)): the time that was left when the clock stopped.
+    remaining = models.DurationField(null=True, blank=True)
+    # The watchdog: from `warn_at` the deadline is due soon; `escalation` counts the steps taken
+    # (0 none, 1 warned, 2 breached: responsible and head told, 3 supervising prosecutor told).
+    warn_at = models.DateTimeField(null=True, blank=True)
+    escalation = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering: ClassVar = ["due_at"]
-        indexes: ClassVar = [models.Index(fields=["state", "due_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["state", "due_at"]),
+            models.Index(
+                fields=["warn_at"],
+                condition=models.Q(state="running", escalation=0),
+                name="deadline_warn_due",
+            ),
+            models.Index(
+                fields=["due_at", "escalation"],
+                condition=models.Q(state="running"),
+                name="deadline_running_due",
+            ),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["case", "key"],
+                condition=~models.Q(key=""),
+                name="deadline_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule} due {self.due_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,402 @@
+"""The named preconditions and effects a pack refers to (`requires = [...]`, `effects = [...]`).
+
+The pack says *which* checks and state changes an act has and *when* (validity, applicability);
+what a check or change means is written here once, in Python, and named. A predicate returns
+`None` when it holds, or the refusal; an effect returns the new state. Both are pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from tergeu.procedure.state import Covert, Person, ProcState, is_minor
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One reason an act is refused: a stable code, an English message (a msgid the product
+    translates), the article it rests on, and the facts it names."""
+
+    code: str
+    message: str
+    article: str = ""
+    details: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """The proposed act, as predicates and effects see it."""
+
+    state: ProcState  # before the act
+    kind: str
+    payload: Mapping[str, Any]
+    at: datetime
+    seq: int
+    body: str  # kind of the investigating body
+
+
+Predicate = Callable[[Context], Refusal | None]
+Effect = Callable[[ProcState, Context], ProcState]
+
+
+def moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+# --- predicates ---------------------------------------------------------------------------------
+
+
+def _party_is_suspect(ctx: Context) -> Refusal | None:
+    if ctx.state.person(ctx.payload["party"]).status in ("suspect", "accused"):
+        return None
+    return Refusal(
+        "not_a_suspect",
+        "The person is not a suspect in this case (recognition agreed by the prosecutor first).",
+        "64(1)",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _party_not_suspect(ctx: Context) -> Refusal | None:
+    if ctx.state.person(ctx.payload["party"]).status in ("none", "witness"):
+        return None
+    return Refusal(
+        "already_suspect",
+        "The person is already a suspect, or their recognition awaits the prosecutor.",
+        "202",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _party_detained(ctx: Context) -> Refusal | None:
+    if ctx.state.person(ctx.payload["party"]).detained_at is not None:
+        return None
+    return Refusal("not_detained", "The person is not detained.", "131", {"party": ctx.payload["party"]})
+
+
+def _party_at_liberty(ctx: Context) -> Refusal | None:
+    person = ctx.state.person(ctx.payload["party"])
+    if person.detained_at is None and person.custody_until is None:
+        return None
+    return Refusal(
+        "already_detained",
+        "The person is already detained or in custody.",
+        "128",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _party_deprived_of_liberty(ctx: Context) -> Refusal | None:
+    person = ctx.state.person(ctx.payload["party"])
+    if person.detained_at is not None or person.custody_until is not None:
+        return None
+    return Refusal(
+        "not_deprived_of_liberty",
+        "The person is neither detained nor in custody.",
+        "133",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _party_in_custody(ctx: Context) -> Refusal | None:
+    if ctx.state.person(ctx.payload["party"]).custody_until is not None:
+        return None
+    return Refusal("not_in_custody", "The person is not in custody.", "151", {"party": ctx.payload["party"]})
+
+
+def _detained_before_act(ctx: Context) -> Refusal | None:
+    if moment(ctx.payload["detained_at"]) <= ctx.at:
+        return None
+    return Refusal(
+        "detained_after_protocol",
+        "The actual time of detention cannot be later than the protocol.",
+        "131(2)",
+    )
+
+
+def _minor_stated_correctly(ctx: Context) -> Refusal | None:
+    minor = is_minor(ctx.payload["party"], moment(ctx.payload["detained_at"]).date())
+    if bool(ctx.payload.get("minor", False)) == minor:
+        return None
+    return Refusal(
+        "minor_mismatch",
+        "Whether the detained person is a minor does not match their IIN.",
+        "131(4)",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _has_suspect(ctx: Context) -> Refusal | None:
+    if any(p.status in ("suspect", "accused") for p in ctx.state.persons.values()):
+        return None
+    return Refusal("no_suspect", "The case has no suspect.", "64")
+
+
+def _no_minor_suspect(ctx: Context) -> Refusal | None:
+    if not any(p.minor for p in ctx.state.suspects()):
+        return None
+    return Refusal(
+        "minor_suspect", "Not allowed when a suspect is a minor.", "190(6), 629-1(3)"
+    )
+
+
+def _no_detained_suspect(ctx: Context) -> Refusal | None:
+    if not any(p.detained_at for p in ctx.state.persons.values()):
+        return None
+    return Refusal(
+        "suspect_detained",
+        "A detained person must be released or taken into custody first.",
+        "131(4)",
+    )
+
+
+def _covert_request(ctx: Context, *statuses: str) -> Refusal | None:
+    covert = ctx.state.covert.get(int(ctx.payload["covert"]))
+    if covert is not None and covert.status in statuses:
+        return None
+    return Refusal(
+        "covert_state",
+        "No covert action of this case is in a state that allows this act.",
+        "236",
+        {"covert": ctx.payload["covert"], "expected": list(statuses)},
+    )
+
+
+def _covert_running(ctx: Context) -> Refusal | None:
+    return _covert_request(ctx, "running")
+
+
+def _covert_ended(ctx: Context) -> Refusal | None:
+    return _covert_request(ctx, "ended")
+
+
+def _covert_item(ctx: Context) -> Refusal | None:
+    if 1 <= int(ctx.payload["item"]) <= 10:
+        return None
+    return Refusal("covert_item", "Art. 231(1) lists covert actions 1 to 10.", "231(1)")
+
+
+def _final_decision_made(ctx: Context) -> Refusal | None:
+    if ctx.state.final_decision_at is not None:
+        return None
+    return Refusal(
+        "no_final_decision",
+        "The target is notified after the final decision in the case.",
+        "240(1-1)",
+    )
+
+
+def _qualified(ctx: Context) -> Refusal | None:
+    if ctx.state.category:
+        return None
+    return Refusal("not_qualified", "The offence has not been qualified yet.", "204")
+
+
+def _windows_elapsed(ctx: Context) -> Refusal | None:
+    open_windows = [
+        c for c in ctx.state.open_clocks() if c.window and c.due_at > ctx.at
+    ]
+    if not open_windows:
+        return None
+    return Refusal(
+        "window_open",
+        "The period for appeals or objections has not ended yet.",
+        "418(1), 629-6",
+        {"ends": min(c.due_at for c in open_windows).isoformat()},
+    )
+
+
+PREDICATES: dict[str, Predicate] = {
+    "windows_elapsed": _windows_elapsed,
+    "party_is_suspect": _party_is_suspect,
+    "party_not_suspect": _party_not_suspect,
+    "party_detained": _party_detained,
+    "party_at_liberty": _party_at_liberty,
+    "party_deprived_of_liberty": _party_deprived_of_liberty,
+    "party_in_custody": _party_in_custody,
+    "detained_before_act": _detained_before_act,
+    "minor_stated_correctly": _minor_stated_correctly,
+    "has_suspect": _has_suspect,
+    "no_minor_suspect": _no_minor_suspect,
+    "no_detained_suspect": _no_detained_suspect,
+    "covert_running": _covert_running,
+    "covert_ended": _covert_ended,
+    "covert_item": _covert_item,
+    "final_decision_made": _final_decision_made,
+    "qualified": _qualified,
+}
+
+
+# --- effects ------------------------------------------------------------------------------------
+
+
+def _register(state: ProcState, ctx: Context) -> ProcState:
+    q = ctx.payload["qualification"]
+    return replace(
+        state,
+        registered_at=ctx.at,
+        category=q["offence_category"],
+        article=q["article"],
+        body=ctx.body,
+    )
+
+
+def _qualify(state: ProcState, ctx: Context) -> ProcState:
+    return replace(state, category=ctx.payload["offence_category"], article=ctx.payload["article"])
+
+
+def _set_form(state: ProcState, ctx: Context) -> ProcState:
+    return replace(state, form=ctx.payload["form"])
+
+
+def _transfer(state: ProcState, ctx: Context) -> ProcState:
+    return replace(state, body=ctx.body)
+
+
+def _accelerate(state: ProcState, ctx: Context) -> ProcState:
+    return replace(state, accelerated=True)
+
+
+def _status(status: str) -> Effect:
+    def effect(state: ProcState, ctx: Context) -> ProcState:
+        person = state.person(ctx.payload["party"])
+        return state.with_person(
+            replace(person, status=status, minor=is_minor(person.party, ctx.at.date()))
+        )
+
+    return effect
+
+
+def _unsuspect(state: ProcState, ctx: Context) -> ProcState:
+    """Recognition refused (202(1-2)): the person is no longer a suspect and an interrogation
+    done on the urgent route is inadmissible."""
+    person = state.person(ctx.payload["party"])
+    spoiled = (person.interrogated_seq,) if person.interrogated_seq else ()
+    return state.with_person(
+        replace(person, status="none", inadmissible=(*person.inadmissible, *spoiled))
+    )
+
+
+def _interrogated(state: ProcState, ctx: Context) -> ProcState:
+    return state.with_person(replace(state.person(ctx.payload["party"]), interrogated_seq=ctx.seq))
+
+
+def _detain(state: ProcState, ctx: Context) -> ProcState:
+    detained_at = moment(ctx.payload["detained_at"])
+    person = state.person(ctx.payload["party"])
+    return state.with_person(
+        replace(
+            person,
+            status="suspect" if person.status == "none" else person.status,
+            detained_at=detained_at,
+            minor=is_minor(person.party, detained_at.date()),
+        )
+    )
+
+
+def _release(state: ProcState, ctx: Context) -> ProcState:
+    person = state.person(ctx.payload["party"])
+    return state.with_person(
+        replace(person, detained_at=None, custody_from=None, custody_until=None)
+    )
+
+
+def _custody(state: ProcState, ctx: Context) -> ProcState:
+    person = state.person(ctx.payload["party"])
+    return state.with_person(
+        replace(
+            person,
+            detained_at=None,
+            custody_from=person.custody_from or person.detained_at or ctx.at,
+            custody_until=moment(ctx.payload["until"]),
+        )
+    )
+
+
+def _covert_open(state: ProcState, ctx: Context) -> ProcState:
+    covert = Covert(seq=ctx.seq, item=int(ctx.payload["item"]), target=ctx.payload["target"])
+    return replace(state, covert={**state.covert, ctx.seq: covert})
+
+
+def _covert_set(state: ProcState, seq: int, **changes: Any) -> ProcState:
+    return replace(state, covert={**state.covert, seq: replace(state.covert[seq], **changes)})
+
+
+def _covert_start(state: ProcState, ctx: Context) -> ProcState:
+    # On a granted request the event payload is the request's own, with the request's seq.
+    seq = int(ctx.payload.get("covert", ctx.payload.get("request", ctx.seq)))
+    return _covert_set(state, seq, status="running", until=moment(ctx.payload["until"]))
+
+
+def _covert_refuse(state: ProcState, ctx: Context) -> ProcState:
+    return _covert_set(state, int(ctx.payload["request"]), status="refused")
+
+
+def _covert_end(state: ProcState, ctx: Context) -> ProcState:
+    return _covert_set(state, int(ctx.payload["covert"]), status="ended", ended_at=ctx.at)
+
+
+def _covert_notified(state: ProcState, ctx: Context) -> ProcState:
+    return _covert_set(state, int(ctx.payload["covert"]), status="notified")
+
+
+def _accuse(state: ProcState, ctx: Context) -> ProcState:
+    persons = {
+        party: replace(p, status="accused") if p.status == "suspect" else p
+        for party, p in state.persons.items()
+    }
+    return replace(state, persons=persons)
+
+
+def _verdict(state: ProcState, ctx: Context) -> ProcState:
+    outcome = "convicted" if ctx.payload.get("outcome", "conviction") == "conviction" else "acquitted"
+    persons = {
+        party: replace(p, status=outcome, detained_at=None)
+        if p.status in ("accused", "suspect")
+        else p
+        for party, p in state.persons.items()
+    }
+    return replace(state, persons=persons)
+
+
+def _final_decision(state: ProcState, ctx: Context) -> ProcState:
+    return replace(state, final_decision_at=ctx.at)
+
+
+def _end_measures(state: ProcState, ctx: Context) -> ProcState:
+    persons = {
+        party: replace(p, status="none" if p.status != "none" else p.status, detained_at=None, custody_until=None)
+        for party, p in state.persons.items()
+    }
+    return replace(state, persons=persons)
+
+
+EFFECTS: dict[str, Effect] = {
+    "register": _register,
+    "qualify": _qualify,
+    "set_form": _set_form,
+    "transfer": _transfer,
+    "accelerate": _accelerate,
+    "suspect_pending": _status("suspect_pending"),
+    "suspect": _status("suspect"),
+    "unsuspect": _unsuspect,
+    "interrogated": _interrogated,
+    "detain": _detain,
+    "release": _release,
+    "custody": _custody,
+    "covert_open": _covert_open,
+    "covert_start": _covert_start,
+    "covert_refuse": _covert_refuse,
+    "covert_end": _covert_end,
+    "covert_notified": _covert_notified,
+    "accuse": _accuse,
+    "verdict": _verdict,
+    "final_decision": _final_decision,
+    "end_measures": _end_measures,
+}
+
+
+def person_of(state: ProcState, party: str) -> Person:
+    return state.person(party)
