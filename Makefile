@@ -1,5 +1,5 @@
 # tergeu — the two commands of the quick start, and a few more for developers.
-.PHONY: run test lint typecheck check fmt messages bench clean
+.PHONY: run test lint typecheck check fmt messages bench rules clean
 
 run:            ## set up and run the product with demo data on http://127.0.0.1:8000/
 	scripts/run.sh
@@ -27,6 +27,9 @@ messages:       ## extract translatable strings into the kk/ru/en catalogues
 
 bench:          ## run the benchmarks against PostgreSQL (see docs/benchmarks.md)
 	.venv/bin/python bench/run.py
+
+rules:          ## regenerate docs/rules.md, the reference of the procedure pack
+	.venv/bin/python -m tergeu.procedure.reference docs/rules.md
 
 clean:
 	rm -rf .venv .tools var/static

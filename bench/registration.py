@@ -22,12 +22,14 @@ from django.db import connection, connections
 
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Role
-from tergeu.cases.deadlines import NOTIFY_PROSECUTOR
+from tergeu.cases.law import pack
 from tergeu.demo.reference import reference_load
 from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
+from tergeu.procedure.terms import Counting, Unit, term_end
 from tergeu.registry.services import case_register
 
 QUALIFICATION = {"article": "188", "part": "1", "paragraph": "", "offence_category": "small"}
+NOTIFY_DUTY = "notify the prosecutor of the start of the pre-trial investigation"
 SUMMARY = "Кража мобильного телефона (замер регистрации)"
 
 
@@ -96,8 +98,8 @@ UPSERT = (
 INSERT_CASE = (
     "INSERT INTO cases_case (register_number, registered_at, summary, qualification_article, "
     "qualification_part, qualification_paragraph, offence_category, investigation_form, stage, "
-    "investigation_unit_id, supervising_office_id, last_seq, last_hash) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', 'registered', %s, %s, 0, %s) RETURNING id"
+    "investigation_unit_id, supervising_office_id, procedure, last_seq, last_hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', 'registered', %s, %s, '{}', 0, %s) RETURNING id"
 )
 INSERT_ACT = (
     "INSERT INTO journal_act (case_id, seq, kind, payload, actor_id, actor_role, performed_at, "
@@ -110,7 +112,8 @@ INSERT_ASSIGNMENT = (
 )
 INSERT_DEADLINE = (
     "INSERT INTO cases_deadline (case_id, rule, article, duty, started_at, due_at, state, "
-    "started_by_seq) VALUES (%s, %s, %s, %s, %s, %s, 'running', 1)"
+    "started_by_seq, key, subject, term, responsible_role, escalation) "
+    "VALUES (%s, %s, %s, %s, %s, %s, 'running', 1, 'R01/1', '', '1d', 'conducting', 0)"
 )
 UPDATE_HEAD = "UPDATE cases_case SET last_seq = 1, last_hash = %s WHERE id = %s"
 
@@ -121,6 +124,7 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
     from psycopg.types.json import Jsonb
 
     q = QUALIFICATION
+    calendar = pack().calendar
     for _ in range(count):
         now = clock.now()
         year = now.astimezone(clock.legal_zone()).year
@@ -166,10 +170,8 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
                 ],
             )
             cur.execute(INSERT_ASSIGNMENT, [case_id, desk.registrar_id])
-            rule = NOTIFY_PROSECUTOR
-            cur.execute(
-                INSERT_DEADLINE, [case_id, rule.rule, rule.article, rule.duty, now, rule.due(now)]
-            )
+            due = term_end(now, 1, Unit.DAYS, Counting.STANDARD, calendar, clock.legal_zone())
+            cur.execute(INSERT_DEADLINE, [case_id, "R01", "179(1)", NOTIFY_DUTY, now, due])
             cur.execute(UPDATE_HEAD, [digest, case_id])
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                  # full size: 100,000 cases, 2,000,000 acts
     .venv/bin/python bench/run.py --quick          # small sizes: a smoke run
     .venv/bin/python bench/run.py --only detail,append --profile
+    .venv/bin/python bench/run.py --only watchdog
 
 The database is DATABASE_URL or postgres://postgres@127.0.0.1:5432/tergeu_bench; it is created,
 migrated and (for the detail benchmark) filled by `manage.py bench_generate` when it does not
@@ -21,10 +22,11 @@ from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("detail", "append", "registration")
+PARTS = ("detail", "append", "registration", "watchdog")
 TARGET_P95_MS = 50.0
 TARGET_RATE = 200.0
 TARGET_RATIO = 0.5
+TARGET_WATCHDOG_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,12 @@ class Sizes:
     per_worker: int  # registrations by each of the concurrent workers
     workers: int
     repeats: int  # of each throughput measurement
+    open_deadlines: int  # the watchdog benchmark's running deadlines
+    watchdog_repeats: int
 
 
-FULL = Sizes(100_000, 2_000_000, 500, 300, 30, 10, 10_000, 300, 600, 150, 8, 3)
-QUICK = Sizes(300, 6_000, 500, 30, 5, 10, 1_000, 30, 30, 10, 8, 1)
+FULL = Sizes(100_000, 2_000_000, 500, 300, 30, 10, 10_000, 300, 600, 150, 8, 3, 200_000, 7)
+QUICK = Sizes(300, 6_000, 500, 30, 5, 10, 1_000, 30, 30, 10, 8, 1, 2_000, 2)
 
 
 def _cpu_model() -> str:
@@ -191,6 +195,30 @@ def run_registration(sizes: Sizes, profile: bool) -> None:
         profile_registration(desk_list[0], sizes.single)
 
 
+def run_watchdog(url: str, sizes: Sizes) -> None:
+    from bench.watchdog import DUE_SOON, LONG_BREACHED, WITH_WORK, spread, watchdog_bench
+
+    ensure_generated(url, sizes)
+    print(
+        f"\n== watchdog: {sizes.open_deadlines:,} running deadlines of the benchmark, of which "
+        f"{DUE_SOON} due soon, {WITH_WORK - DUE_SOON} breached ({LONG_BREACHED} past the grace)"
+    )
+    load()
+    r = watchdog_bench(total=sizes.open_deadlines, repeats=sizes.watchdog_repeats)
+    print(f"  running deadlines in the database: {r.running:,}")
+    print(
+        f"  catch-up pass (the generated cases' own clocks): {r.catch_up:.2f} s, {r.catch_up_summary}"
+    )
+    verdict = "OK" if median(r.with_work) < TARGET_WATCHDOG_S else f"MISSES < {TARGET_WATCHDOG_S} s"
+    print(f"  pass with work, {len(r.with_work)} runs: {spread(r.with_work)}  [{verdict}]")
+    print(f"    {r.work}")
+    print(f"  pass with nothing to do, {len(r.idle)} runs: {spread(r.idle)}")
+    for step, plan in r.plans.items():
+        print(f"  plan of the {step} step's claim:")
+        for line in plan.splitlines():
+            print(f"    {line}")
+
+
 def _range(values: list[float]) -> str:
     return f"[{min(values):.0f}–{max(values):.0f}]"
 
@@ -251,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         run_append(sizes)
     if "registration" in parts:
         run_registration(sizes, args.profile)
+    if "watchdog" in parts:
+        run_watchdog(url, sizes)
     return 0
 
 

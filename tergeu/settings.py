@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tergeu.registry",
     "tergeu.access",
     "tergeu.attachments",
+    "tergeu.notifications",
     "tergeu.web",
     "tergeu.demo",
 ]
@@ -168,6 +169,14 @@ STORAGES = {
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The watchdog tells the supervising prosecutor of a deadline still running this many hours
+# after it was due (the responsible official and the head of unit are told at once).
+TERGEU_ESCALATION_GRACE_HOURS = env_int("TERGEU_ESCALATION_GRACE_HOURS", 24)
+
+# "Immediately" (незамедлительно) has no fixed duration in the Code: the service level the
+# system enforces for such duties, in hours (the pack's default is 3).
+TERGEU_IMMEDIATELY_HOURS = env_int("TERGEU_IMMEDIATELY_HOURS", 3)
 
 # The unified register number (ЕРДР). Placeholders: {yy} year, {region} region code,
 # {authority} authority code, {seq} sequence; widths follow the default 15-digit layout.

@@ -66,6 +66,13 @@ def test_intake_to_participants(world: World) -> None:
         },
     )
     assert qualified.status_code == 201, qualified.json()
+    # From 2021 the prosecutor agrees to a qualification before it takes effect (arts 203–204).
+    assert alice.get(f"/cases/{case_id}").json()["offence_category"] == "medium"
+    agreed = ApiClient(world.petra).post(
+        f"/cases/{case_id}/acts",
+        {"kind": "decision", "payload": {"request": qualified.json()["seq"], "outcome": "granted"}},
+    )
+    assert agreed.status_code == 201, agreed.json()
     admitted = alice.post(
         f"/cases/{case_id}/acts",
         {
@@ -95,18 +102,19 @@ def test_intake_to_participants(world: World) -> None:
         ("victim", f"iin:{VALID_IIN}"),
         ("suspect", f"iin:{VALID_IIN_2}"),
     }
-    assert detail["acts_count"] == 5
-    assert [d["rule"] for d in detail["deadlines"]] == ["R01"]
+    assert detail["acts_count"] == 6
+    assert sorted(d["rule"] for d in detail["deadlines"]) == ["R01", "R08", "R10", "R34", "X-QUAL"]
 
     journal = alice.get(f"/cases/{case_id}/acts").json()
     assert [a["kind"] for a in journal["acts"]] == [
         "registration",
         "acceptance",
         "qualification",
+        "decision",
         "participant_admission",
         "participant_admission",
     ]
     assert journal["acts"][1]["prev_hash"] == journal["acts"][0]["hash"]
-    assert Deadline.objects.get(case_id=case_id).rule == "R01"
+    assert Deadline.objects.get(case_id=case_id, rule="X-QUAL").state == "met"
     assert verify_case(Case.objects.get(pk=case_id)) == []
     call_command("verify_journal", "--quiet")

@@ -5,6 +5,8 @@ OpenAPI schema."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,7 @@ from django.test import Client
 from tergeu.access.models import AccessLog
 from tergeu.cases.models import Case, Stage
 from tergeu.journal.verify import verify_case
+from tergeu.procedure.state import from_json, to_json
 from tergeu.registry.models import CrimeReport, RegisterSequence
 from tests.conftest import VALID_IIN, VALID_IIN_2, ApiClient, World
 from tests.test_flow_api import register_case
@@ -686,9 +689,11 @@ def test_refusal_writes_nothing(refusal: Refusal, world: World, scene: dict[str,
 
 
 def test_wrong_stage_writes_nothing(world: World, scene: dict[str, int]) -> None:
-    """No act of this slice leaves the open stages, so the case is put in a later stage by hand
-    (as the termination acts of a later issue will)."""
-    Case.objects.filter(pk=scene["case_id"]).update(stage=Stage.TERMINATED)
+    """The case is put in a terminal stage by hand (rather than by a termination and its
+    approval) to test the refusal alone."""
+    case = Case.objects.get(pk=scene["case_id"])
+    state = replace(from_json(case.procedure), stage=Stage.TERMINATED)
+    Case.objects.filter(pk=case.pk).update(stage=Stage.TERMINATED, procedure=to_json(state))
     alice = ApiClient(world.alice)
     before = database_state()
 
@@ -697,7 +702,10 @@ def test_wrong_stage_writes_nothing(world: World, scene: dict[str, int]) -> None
     )
 
     body = assert_error(response, 409, "stage_not_allowed")
-    assert body["error"]["details"] == {"kind": "qualification", "stage": "terminated"}
+    details = body["error"]["details"]
+    assert details["stage"] == "terminated"
+    assert "under_investigation" in details["allowed"]
+    assert [r["code"] for r in details["reasons"]] == ["stage_not_allowed"]
     assert database_state() == before
     assert 409 in documented_statuses(alice.client, "POST", CASE_ACTS)
 

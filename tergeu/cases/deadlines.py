@@ -1,23 +1,22 @@
-"""The statutory clocks this release starts (DOMAIN-KZ §13.2). The procedure pack will carry the
-full catalogue with effective dates; until then these rows say what each clock is for."""
+"""The clocks of crime reports before a case exists (R02, R03: a report forwarded elsewhere).
+A case's clocks are the procedure engine's (tergeu/cases/clocks.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from django.utils.translation import gettext_noop
 
 from tergeu import clock
-from tergeu.procedure.calendar import KZ_CALENDAR, WorkingCalendar, load_calendar
+from tergeu.cases.law import pack
+from tergeu.procedure.calendar import WorkingCalendar
 from tergeu.procedure.terms import Counting, Unit, term_end
 
 
-@cache
 def working_calendar() -> WorkingCalendar:
-    """Kazakhstan's working-day calendar (procedure/packs/kz/calendar.toml), read once."""
-    return load_calendar(KZ_CALENDAR)
+    """Kazakhstan's working-day calendar (procedure/packs/kz/calendar.toml), from the pack."""
+    return pack().calendar
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,6 @@ class DeadlineRule:
         )
 
 
-NOTIFY_PROSECUTOR = DeadlineRule(
-    "R01",
-    "179(1)",
-    gettext_noop("notify the prosecutor of the start of the pre-trial investigation"),
-    1,
-)
 FORWARD_ADMINISTRATIVE = DeadlineRule(
     "R02", "179(4)", gettext_noop("forward the report by cover letter"), 3
 )

@@ -100,6 +100,9 @@ class Case(models.Model):
     )
     # The journal's head: appends read these instead of the journal, so an append costs the same
     # for the 10th act and the 10,000th.
+    # The procedure engine's view of the case (tergeu.procedure.state.ProcState as JSON):
+    # persons' statuses and measures, open requests, covert actions and clocks.
+    procedure = models.JSONField(default=dict, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 

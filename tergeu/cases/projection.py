@@ -6,11 +6,12 @@ the result in the projection tables; `verify_journal` checks that the two agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tergeu.cases.models import ParticipantStatus, Stage
+from tergeu.cases.models import ParticipantStatus
+from tergeu.procedure.state import ProcState
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class CaseState:
     participants: Mapping[tuple[str, str], tuple[tuple[str, int], ...]] = field(
         default_factory=dict
     )
+    # The procedure engine's state: it owns the stage and the (agreed) qualification.
+    procedure: ProcState = field(default_factory=ProcState)
 
 
 @dataclass(frozen=True)
@@ -46,28 +49,16 @@ class ActFacts:
     actor_role: str
 
 
-def _qualification(state: CaseState, q: Mapping[str, Any]) -> CaseState:
-    return replace(
-        state,
-        qualification_article=q["article"],
-        qualification_part=q.get("part", ""),
-        qualification_paragraph=q.get("paragraph", ""),
-        offence_category=q["offence_category"],
-    )
-
-
 def _registration(state: CaseState, act: ActFacts) -> CaseState:
     p = act.payload
-    state = replace(
+    return replace(
         state,
         register_number=p["register_number"],
-        stage=Stage.REGISTERED,
         summary=p["summary"],
         investigation_unit_id=p["investigation_unit_id"],
         supervising_office_id=p["supervising_office_id"],
         assigned={act.actor_id: (act.actor_role, act.seq)},
     )
-    return _qualification(state, p["qualification"])
 
 
 def _acceptance(state: CaseState, act: ActFacts) -> CaseState:
@@ -75,15 +66,9 @@ def _acceptance(state: CaseState, act: ActFacts) -> CaseState:
     assigned = {**state.assigned, investigator: ("investigator", act.seq)}
     return replace(
         state,
-        stage=Stage.UNDER_INVESTIGATION,
-        investigation_form=act.payload["form"],
         lead_investigator_id=investigator,
         assigned=assigned,
     )
-
-
-def _qualification_act(state: CaseState, act: ActFacts) -> CaseState:
-    return _qualification(state, act.payload)
 
 
 def _participant_admission(state: CaseState, act: ActFacts) -> CaseState:
@@ -96,7 +81,6 @@ def _jurisdiction_transfer(state: CaseState, act: ActFacts) -> CaseState:
     # The receiving unit must accept the case into production; nobody of the old unit stays on it.
     return replace(
         state,
-        stage=Stage.REGISTERED,
         investigation_unit_id=act.payload["to_unit_id"],
         supervising_office_id=act.payload["supervising_office_id"],
         lead_investigator_id=None,
@@ -115,7 +99,6 @@ def _unchanged(state: CaseState, act: ActFacts) -> CaseState:
 APPLY: dict[str, Callable[[CaseState, ActFacts], CaseState]] = {
     "registration": _registration,
     "acceptance": _acceptance,
-    "qualification": _qualification_act,
     "participant_admission": _participant_admission,
     "jurisdiction_transfer": _jurisdiction_transfer,
     "procedural_prosecutor_assignment": _procedural_prosecutor,
@@ -124,12 +107,18 @@ APPLY: dict[str, Callable[[CaseState, ActFacts], CaseState]] = {
 }
 
 
-def apply(state: CaseState, act: ActFacts) -> CaseState:
-    return APPLY[act.kind](state, act)
-
-
-def fold(acts: Iterable[ActFacts]) -> CaseState:
-    state = CaseState()
-    for act in acts:
-        state = apply(state, act)
-    return state
+def apply(state: CaseState, act: ActFacts, procedure: ProcState) -> CaseState:
+    """The case after `act`, given the procedure engine's state after it (the engine decides
+    the stage, the form and the qualification in force — e.g. only once agreed)."""
+    state = APPLY.get(act.kind, _unchanged)(state, act)
+    q = procedure.qualification
+    return replace(
+        state,
+        stage=procedure.stage,
+        investigation_form=procedure.form,
+        qualification_article=q.get("article", ""),
+        qualification_part=q.get("part", ""),
+        qualification_paragraph=q.get("paragraph", ""),
+        offence_category=q.get("offence_category", ""),
+        procedure=procedure,
+    )

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from tergeu.cases.clocks import clocks_store
 from tergeu.cases.models import Case, CaseAssignment, Participant, ParticipantStatusChange
 from tergeu.cases.projection import CaseState
+from tergeu.procedure.state import from_json, to_json
 
 CASE_FIELDS = (
     "register_number",
@@ -52,6 +54,7 @@ def states_load(cases: Sequence[Case]) -> dict[int, CaseState]:
             **{name: getattr(case, name) for name in CASE_FIELDS},
             assigned=assigned[case.pk],
             participants={key: tuple(h) for key, h in participants[case.pk].items()},
+            procedure=from_json(case.procedure),
         )
         if case.last_seq
         else CaseState()
@@ -72,10 +75,20 @@ def state_store(
     case columns already set on `case` that go out in the same UPDATE (the journal head).
     `case_row=False`: the case row was just inserted in its new state."""
     changed = [name for name in CASE_FIELDS if getattr(old, name) != getattr(new, name)]
+    if old.procedure != new.procedure:
+        case.procedure = to_json(new.procedure)
+        changed.append("procedure")
     if case_row and (changed or also):
         for name in changed:
-            setattr(case, name, getattr(new, name))
+            if name != "procedure":
+                setattr(case, name, getattr(new, name))
         case.save(update_fields=[*changed, *also])
+    if old.procedure.clocks != new.procedure.clocks:
+        officials = {
+            "lead_investigator_id": new.lead_investigator_id,
+            "procedural_prosecutor_id": new.procedural_prosecutor_id,
+        }
+        clocks_store(case.pk, old.procedure.clocks, new.procedure.clocks, officials=officials)
     if old.assigned != new.assigned:
         gone = set(old.assigned) - set(new.assigned)
         if gone:

@@ -31,6 +31,11 @@ from tergeu.notifications.services import notifications_send
 
 WARNED, BREACHED, ESCALATED = 1, 2, 3
 
+# A deadline's `responsible_role` is a role or one of the procedure pack's role groups ("body":
+# the investigator or inquiry officer; "conducting": the body or its head; "head").
+CONDUCTING = frozenset({*CONDUCTING_ROLES, "body", "conducting"})
+HEADS = frozenset({*HEAD_ROLES, "head"})
+
 # What a claimed deadline row carries into a batch (one query, no model instances).
 CLAIMED_FIELDS = (
     "pk",
@@ -61,7 +66,7 @@ class WatchdogSummary:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A deadline claimed by this pass, with its case's officials."""
+    """A deadline claimed by this pass: what it takes to tell of it."""
 
     pk: int
     case_id: int | None
@@ -94,19 +99,19 @@ class Officials:
 
     def responsible(self, deadline: Claimed) -> list[int]:
         """The official who must act: named on the deadline, or the holder of its role in the
-        case. Nobody for judges (a court's duty has no one official until named) and for a
-        crime report's deadline (no case)."""
+        case. Unnamed, nobody for a judge or a facility (their duty has no one official until
+        named) and for a crime report's deadline (no case, so no role to resolve)."""
         if deadline.responsible_id is not None:
             return [deadline.responsible_id]
         case = self.cases.get(deadline.case_id or 0)
         role = deadline.responsible_role
         if case is None:
             return []
-        if role in CONDUCTING_ROLES:
+        if role in CONDUCTING:
             return [case.lead_investigator_id] if case.lead_investigator_id else []
         if role == Role.PROSECUTOR:
             return self.supervising_prosecutors(deadline)
-        if role in HEAD_ROLES:
+        if role in HEADS:
             return self.heads_of_unit(deadline)
         return []
 
@@ -145,11 +150,11 @@ def _appointed(agency_ids: set[int], roles: Iterable[str]) -> dict[int, list[int
 
 @dataclass(frozen=True)
 class Step:
-    """One rung of the ladder: which running deadlines it takes (with `escalation` in
-    `from_levels`), the level it sets, and whom it tells what."""
+    """One rung of the ladder: which running deadlines it takes (those whose `escalation`
+    matches `below`), the level it sets, and whom it tells what."""
 
     level: int
-    from_levels: range
+    below: Q
     kind: NotificationKind
     message: str
     audience: Callable[[Officials, Claimed], list[int]]
@@ -158,11 +163,7 @@ class Step:
     def candidates(self, now: datetime) -> QuerySet[Deadline]:
         """The deadlines this step would take at `now`. Each filter matches one of the partial
         indexes `deadline_warn_due` and `deadline_running_due`."""
-        running = Deadline.objects.filter(
-            state=DeadlineState.RUNNING,
-            escalation__gte=self.from_levels.start,
-            escalation__lt=self.from_levels.stop,
-        )
+        running = Deadline.objects.filter(self.below, state=DeadlineState.RUNNING)
         if self.level == WARNED:
             return running.filter(warn_at__lte=now, due_at__gt=now).order_by("warn_at")
         if self.level == BREACHED:
@@ -174,7 +175,7 @@ class Step:
 STEPS = (
     Step(
         WARNED,
-        range(0, WARNED),
+        Q(escalation=0),  # equality, as in the index's condition, or the index is not used
         NotificationKind.DEADLINE_DUE_SOON,
         gettext_noop("Deadline %(rule)s (art. %(article)s) is due at %(due_at)s: %(duty)s"),
         Officials.responsible,
@@ -182,7 +183,7 @@ STEPS = (
     ),
     Step(
         BREACHED,
-        range(0, BREACHED),
+        Q(escalation__lt=BREACHED),
         NotificationKind.DEADLINE_BREACHED,
         gettext_noop(
             "Deadline %(rule)s (art. %(article)s) was due at %(due_at)s and is breached: %(duty)s"
@@ -193,7 +194,7 @@ STEPS = (
     # Only from BREACHED: the prosecutor hears of a breach after the unit has, never instead.
     Step(
         ESCALATED,
-        range(BREACHED, ESCALATED),
+        Q(escalation=BREACHED),
         NotificationKind.DEADLINE_ESCALATED,
         gettext_noop(
             "Deadline %(rule)s (art. %(article)s) was due at %(due_at)s and is still not met: "
@@ -219,11 +220,12 @@ def watchdog_pass(now: datetime | None = None, *, batch: int = 1000) -> Watchdog
 def _step_batch(step: Step, now: datetime, batch: int) -> WatchdogSummary | None:
     """Claim up to `batch` deadlines for `step` and take them up; None when none is left."""
     with transaction.atomic():
-        # SKIP LOCKED: rows another pass holds are its work, not ours; `of=("self",)` so that
-        # no case row is locked (acts are appended under the case's lock).
+        # SKIP LOCKED: a row another pass (or an act closing the deadline) holds is left for
+        # later, without waiting. NO KEY UPDATE, the lock an UPDATE of a non-key column takes,
+        # lets rows that refer to the deadline (its notifications) be inserted meanwhile.
         rows = list(
             step.candidates(now)
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, no_key=True)
             .values_list(*CLAIMED_FIELDS)[:batch]
         )
         if not rows:
@@ -232,7 +234,7 @@ def _step_batch(step: Step, now: datetime, batch: int) -> WatchdogSummary | None
         # The rows are locked and their state re-checked under the lock, so this UPDATE takes
         # every one of them; its condition keeps a step from ever happening twice.
         moved = Deadline.objects.filter(
-            Q(pk__in=[d.pk for d in claimed]), escalation__lt=step.level
+            pk__in=[d.pk for d in claimed], escalation__lt=step.level
         ).update(escalation=step.level)
         officials = Officials(claimed)
         sent = notifications_send(

@@ -23,16 +23,16 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tergeu import clock
-from tergeu.cases.deadlines import NOTIFY_PROSECUTOR
+from tergeu.cases import law
+from tergeu.cases.clocks import deadline_fields
 from tergeu.cases.models import (
     Case,
     CaseAssignment,
     Deadline,
-    DeadlineState,
     Participant,
     ParticipantStatusChange,
 )
-from tergeu.cases.projection import ActFacts, CaseState, apply
+from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.demo.bulk_io import Writer, writer_for
 from tergeu.demo.people import PersonFactory
 from tergeu.demo.reference import OFFICIALS, Reference, reference_load
@@ -42,6 +42,7 @@ from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
 from tergeu.journal.kinds import kind_get, payload_validate
 from tergeu.journal.models import Act
 from tergeu.persons.models import Person
+from tergeu.procedure.state import to_json
 from tergeu.registry.models import RegisterSequence
 
 BIG_CASE_SUMMARY = "Многоэпизодное мошенничество (большое дело для замеров производительности)"
@@ -120,7 +121,7 @@ CASE_COLUMNS = (
     "id", "register_number", "registered_at", "summary", "qualification_article",
     "qualification_part", "qualification_paragraph", "offence_category", "investigation_form",
     "stage", "investigation_unit_id", "supervising_office_id", "lead_investigator_id",
-    "procedural_prosecutor_id", "last_seq", "last_hash",
+    "procedural_prosecutor_id", "procedure", "last_seq", "last_hash",
 )  # fmt: skip
 ACT_COLUMNS = (
     "case_id", "seq", "kind", "payload", "actor_id", "actor_role", "performed_at",
@@ -129,9 +130,12 @@ ACT_COLUMNS = (
 ASSIGNMENT_COLUMNS = ("case_id", "official_id", "role", "since_seq")
 PARTICIPANT_COLUMNS = ("id", "case_id", "party", "person_id", "role", "status", "since_seq")
 HISTORY_COLUMNS = ("participant_id", "status", "seq", "at")
-DEADLINE_COLUMNS = (
-    "case_id", "rule", "article", "duty", "started_at", "due_at", "state", "started_by_seq",
+DEADLINE_FIELDS = (
+    "key", "rule", "article", "duty", "subject", "started_at", "anchor_at", "term",
+    "in_force_since", "due_at", "state", "started_by_seq", "closed_at", "responsible_role",
+    "responsible_id", "remaining", "warn_at",
 )  # fmt: skip
+DEADLINE_COLUMNS = ("case_id", *DEADLINE_FIELDS, "escalation")
 PERSON_COLUMNS = (
     "id",
     "iin",
@@ -175,6 +179,7 @@ class CaseBuilder:
         self.person_ids = dict(parties)
         self.now = now
         self.numbers: dict[tuple[int, str], int] = {}
+        self.agency_kinds = law.agency_kinds()
 
     def number(self, spec: CaseSpec) -> str:
         year = spec.registered_at.astimezone(clock.legal_zone()).year
@@ -254,6 +259,19 @@ class CaseBuilder:
             zip(self.plan(spec, number), performed, strict=True), 1
         ):
             payload = _clean(kind, raw)
+            facts = ActFacts(seq, kind, payload, actor_id, role)
+            verdict, new = law.advance(
+                state, facts, at=at, roles=(role,), agency_kinds=self.agency_kinds
+            )
+            if not verdict.accepted:
+                # e.g. a second requalification while the first awaits the prosecutor
+                kind, payload = "note", _clean("note", {"text": self.rng.choice(NOTES)})
+                facts = ActFacts(seq, kind, payload, actor_id, role)
+                verdict, new = law.advance(
+                    state, facts, at=at, roles=(role,), agency_kinds=self.agency_kinds
+                )
+            assert verdict.accepted, (kind, verdict.reasons)
+            state = new
             recorded = min(at + timedelta(seconds=self.rng.uniform(0, 900)), self.now)
             canonical = act_document(
                 register_number=number,
@@ -284,7 +302,6 @@ class CaseBuilder:
                 )
             )
             prev = digest
-            state = apply(state, ActFacts(seq, kind, payload, actor_id, role))
         self._projection(spec, case_id, state, prev, performed, batch, self.person_ids)
 
     @staticmethod
@@ -313,6 +330,7 @@ class CaseBuilder:
                 state.supervising_office_id,
                 state.lead_investigator_id,
                 state.procedural_prosecutor_id,
+                to_json(state.procedure),
                 spec.acts,
                 last_hash,
             )
@@ -327,18 +345,13 @@ class CaseBuilder:
             )
             for status, seq in history:
                 batch.history.append((index, status, seq, performed[seq - 1]))
-        batch.deadlines.append(
-            (
-                case_id,
-                NOTIFY_PROSECUTOR.rule,
-                NOTIFY_PROSECUTOR.article,
-                NOTIFY_PROSECUTOR.duty,
-                spec.registered_at,
-                NOTIFY_PROSECUTOR.due(spec.registered_at),
-                DeadlineState.RUNNING,
-                1,
-            )
-        )
+        officials = {
+            "lead_investigator_id": state.lead_investigator_id,
+            "procedural_prosecutor_id": state.procedural_prosecutor_id,
+        }
+        for running in state.procedure.clocks.values():
+            fields = deadline_fields(running, officials=officials)
+            batch.deadlines.append((case_id, *(fields[n] for n in DEADLINE_FIELDS), 0))
 
 
 _schemas_checked: set[str] = set()

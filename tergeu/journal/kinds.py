@@ -1,21 +1,33 @@
-"""The act kinds known to the journal: each has one payload schema, the capacities in which an
-official may perform it, the stages at which it is allowed, its article, and a guard for facts
-that need the database. The full rules (approvals, clocks, effective dates) come from the
-procedure pack; this table is the seam it will fill."""
+"""The act kinds known to the journal: each has one payload schema and a guard for facts that
+need the database (a person in the register, an official of the unit). Who may perform an act,
+at which stage, with which approvals and clocks, is the procedure pack's business
+(tergeu/procedure/packs/kz, judged by the engine in `act_append`). Kinds whose payload needs
+more than the pack's field types (a qualification, a registration) have a schema written here;
+the others get one generated from the pack's declaration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
 
 from tergeu.accounts.models import CONDUCTING_ROLES, Agency, AgencyKind, Appointment, Role
-from tergeu.cases.models import Case, Stage
+from tergeu.cases import law
+from tergeu.cases.models import Case
 from tergeu.errors import Conflict, InvalidInput
 from tergeu.persons.iin import parse_iin, validate_bin
 from tergeu.persons.models import LegalEntity, Person
@@ -108,8 +120,6 @@ class ActKind:
     label: str | Promise
     article: str
     schema: type[Payload]
-    capacities: tuple[str, ...]
-    stages: frozenset[str] | None  # None: any stage
     guard: Guard = _no_guard
     opens_case: bool = False
 
@@ -218,85 +228,74 @@ def _guard_prosecutor(case: Case | None, payload: ProceduralProsecutor) -> None:
         )
 
 
-BODY = (Role.INVESTIGATOR, Role.INQUIRY_OFFICER, Role.INVESTIGATION_HEAD, Role.INQUIRY_HEAD)
-HEADS = (Role.INVESTIGATION_HEAD, Role.INQUIRY_HEAD)
-OPEN = frozenset({Stage.REGISTERED, Stage.UNDER_INVESTIGATION})
+def _guard_parties(case: Case | None, payload: Any) -> None:
+    """Every party a generated payload names is in the person register."""
+    for name, value in payload.model_dump().items():
+        if isinstance(value, str) and value[:4] in ("iin:", "bin:"):
+            scheme, number = value.split(":")
+            register = Person.objects if scheme == "iin" else LegalEntity.objects
+            if not register.filter(**{scheme: number}).exists():
+                raise InvalidInput(
+                    _("The person is not in the person register; enter them first."),
+                    code="party_unknown",
+                    details={name: value},
+                )
 
-KINDS: dict[str, ActKind] = {
-    kind.code: kind
-    for kind in (
-        ActKind(
-            "registration",
-            gettext_lazy("Registration in the unified register"),
-            "179(1), 180",
-            Registration,
-            (Role.REGISTRAR, *BODY, Role.PROSECUTOR),
-            None,
-            _guard_registration,
-            opens_case=True,
-        ),
-        ActKind(
-            "acceptance",
-            gettext_lazy("Acceptance into production"),
-            "179(1), 189",
-            Acceptance,
-            BODY,
-            OPEN,
-            _guard_acceptance,
-        ),
-        ActKind(
-            "qualification",
-            gettext_lazy("Qualification"),
-            "204",
-            Qualification,
-            (*BODY, Role.PROSECUTOR),
-            OPEN,
-        ),
-        ActKind(
-            "participant_admission",
-            gettext_lazy("Admission of a participant"),
-            "64–81",
-            Participation,
-            (*BODY, Role.PROSECUTOR),
-            OPEN,
-            _guard_participation,
-        ),
-        ActKind(
-            "jurisdiction_transfer",
-            gettext_lazy("Transfer by jurisdiction"),
-            "186",
-            JurisdictionTransfer,
-            (*HEADS, Role.PROSECUTOR),
-            OPEN,
-            _guard_transfer,
-        ),
-        ActKind(
-            "procedural_prosecutor_assignment",
-            gettext_lazy("Assignment of the procedural prosecutor"),
-            "58, 193",
-            ProceduralProsecutor,
-            (Role.PROSECUTOR,),
-            None,
-            _guard_prosecutor,
-        ),
-        ActKind(
-            "note",
-            gettext_lazy("Note"),
-            "",
-            Note,
-            (Role.REGISTRAR, *BODY, Role.PROSECUTOR),
-            None,
-        ),
-        ActKind(
-            "attachment",
-            gettext_lazy("Attachment"),
-            "",
-            AttachmentAdded,
-            (Role.REGISTRAR, *BODY, Role.PROSECUTOR),
-            None,
-        ),
-    )
+
+HAND_WRITTEN: dict[str, tuple[type[Payload], Guard]] = {
+    "registration": (Registration, _guard_registration),
+    "acceptance": (Acceptance, _guard_acceptance),
+    "qualification": (Qualification, _no_guard),
+    "participant_admission": (Participation, _guard_participation),
+    "jurisdiction_transfer": (JurisdictionTransfer, _guard_transfer),
+    "procedural_prosecutor_assignment": (ProceduralProsecutor, _guard_prosecutor),
+    "note": (Note, _no_guard),
+    "attachment": (AttachmentAdded, _no_guard),
 }
+
+Category = Literal["misdemeanour", "small", "medium", "grave", "especially_grave"]
+FIELD_TYPES: dict[str, Any] = {
+    "text": Text,
+    "party": Party,
+    "datetime": Annotated[AwareDatetime, Field(strict=False)],
+    "date": Annotated[date, Field(strict=False)],
+    "int": Annotated[int, Field(ge=0, le=2**31)],
+    "bool": bool,
+    "seq": Id,
+    "category": Category,
+    "article": Qualification,
+}
+
+
+def _generated_schema(kind: str, fields: Mapping[str, tuple[str, bool]]) -> type[Payload]:
+    definitions: dict[str, Any] = {
+        name: (FIELD_TYPES[type_], ...) if required else (FIELD_TYPES[type_] | None, None)
+        for name, (type_, required) in fields.items()
+    }
+    name = "".join(part.capitalize() for part in kind.split("_"))
+    return create_model(name, __base__=Payload, **definitions)
+
+
+def _kinds() -> dict[str, ActKind]:
+    kinds: dict[str, ActKind] = {}
+    for code, versions in law.pack().acts.items():
+        latest = versions[-1]
+        if code in HAND_WRITTEN:
+            schema, guard = HAND_WRITTEN[code]
+        else:
+            schema, guard = _generated_schema(code, latest.payload), _guard_parties
+        kinds[code] = ActKind(
+            code,
+            gettext_lazy(latest.label),  # msgids: tergeu/cases/pack_messages.py
+            latest.article,
+            schema,
+            guard,
+            opens_case=versions[0].stages is None,
+        )
+    return kinds
+
+
+KINDS: dict[str, ActKind] = _kinds()
 
 
 def kind_get(code: str) -> ActKind:

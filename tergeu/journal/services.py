@@ -12,13 +12,18 @@ from django.utils.translation import gettext as _
 from tergeu import clock
 from tergeu.access.gate import capacities
 from tergeu.accounts.models import Official
+from tergeu.cases import law
 from tergeu.cases.models import Case
-from tergeu.cases.projection import ActFacts, CaseState, apply
+from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.canonical import act_document, sha256_hex
 from tergeu.journal.kinds import KINDS, kind_get, payload_validate
 from tergeu.journal.models import Act
+from tergeu.journal.notices import notices_deliver
+from tergeu.procedure.engine import Proposal, allowed
+from tergeu.procedure.rules import Refusal
+from tergeu.procedure.state import ProcState, from_json, to_json
 
 # An act may be recorded after it happened (a detention is recorded after the actual minute of
 # detention), never before: allow only clock skew into the future.
@@ -39,8 +44,9 @@ def act_append(
     """Append one act to `case`'s journal and update the projections, in one transaction.
 
     Guards (each refusal raises an AppError and writes nothing): the kind exists, the payload
-    fits its schema, the actor acts on this case in a capacity the kind allows, the stage allows
-    the kind, and the kind's own guard holds. The caller has already passed the access gate.
+    fits its schema, the procedure engine accepts the act by the law in force at `performed_at`
+    (role, stage, applicability, preconditions — every reason at once), and the kind's own guard
+    holds. The caller has already passed the access gate.
     """
     act_kind = kind_get(kind)
     model = payload_validate(act_kind, payload)
@@ -70,20 +76,34 @@ def act_append(
     # as a whole on refusal: no savepoint of its own (two statements fewer per registration).
     with transaction.atomic(savepoint=not opening):
         locked = case if opening else _lock(case)
-        capacity = _capacity(actor, locked, act_kind.capacities, opening=opening)
-        if act_kind.stages is not None and locked.stage not in act_kind.stages:
-            raise Conflict(
-                _("This act is not allowed at the case's current stage."),
-                code="stage_not_allowed",
-                details={"kind": kind, "stage": locked.stage},
+        roles = tuple(capacities(actor, locked, registering=opening))
+        if not roles:
+            raise Forbidden(
+                _("Your role does not allow this act on this case."), code="role_not_allowed"
             )
-        act_kind.guard(locked, model)
         old = CaseState() if opening else state_load(locked)
         seq = locked.last_seq + 1
         facts = ActFacts(
-            seq=seq, kind=kind, payload=clean_payload, actor_id=actor.pk, actor_role=capacity
+            seq=seq, kind=kind, payload=clean_payload, actor_id=actor.pk, actor_role=roles[0]
         )
-        new = apply(old, facts)
+        # The law first (every reason at once), then the facts only the database knows.
+        verdict, new = law.advance(
+            old,
+            facts,
+            at=performed_at,
+            roles=roles,
+            agency_kinds=law.agency_kinds(
+                [
+                    clean_payload.get("to_unit_id"),
+                    clean_payload.get("investigation_unit_id"),
+                    old.investigation_unit_id,
+                ]
+            ),
+        )
+        if not verdict.accepted:
+            raise law.refusal(verdict.reasons)
+        act_kind.guard(locked, model)
+        capacity = verdict.capacity
         canonical = act_document(
             register_number=new.register_number,
             seq=seq,
@@ -112,6 +132,7 @@ def act_append(
             # The case row is inserted once, already in the state its first act gives it.
             for name in CASE_FIELDS:
                 setattr(locked, name, getattr(new, name))
+            locked.procedure = to_json(new.procedure)
             locked.save(force_insert=True)
             act.case = locked
             act.save(force_insert=True)
@@ -120,23 +141,50 @@ def act_append(
             act.case = locked
             act.save(force_insert=True)
             state_store(locked, old, new, at=performed_at, also=("last_seq", "last_hash"))
+        notices_deliver(locked, verdict.notices, seq=seq)
     # The caller's instance reflects the act it just appended.
-    for name in ("pk", *CASE_FIELDS, "last_seq", "last_hash"):
+    for name in ("pk", *CASE_FIELDS, "procedure", "last_seq", "last_hash"):
         setattr(case, name, getattr(locked, name))
     return act
 
 
 def act_kinds_open(actor: Official, case: Case) -> set[str]:
-    """The act kinds `actor` may perform on `case` now, by capacity and stage — what
-    `act_append` checks before the kind's own guard, for surfaces that offer only those."""
-    held = set(capacities(actor, case))
-    return {
-        code
-        for code, kind in KINDS.items()
-        if not kind.opens_case
-        and (kind.stages is None or case.stage in kind.stages)
-        and held & set(kind.capacities)
-    }
+    """The act kinds `actor` may perform on `case` now — by the law in force, their role and the
+    case's stage — for surfaces that offer only those."""
+    return {kind for kind, reasons in acts_judged(actor, case).items() if not reasons}
+
+
+def acts_judged(actor: Official, case: Case) -> dict[str, list[dict[str, Any]]]:
+    """Every act kind with the reasons it may not be performed now (empty: it may)."""
+    roles = tuple(capacities(actor, case))
+    state = from_json(case.procedure)
+    body = law.agency_kinds([case.investigation_unit_id]).get(case.investigation_unit_id, "")
+    now = clock.now()
+    judged: dict[str, list[dict[str, Any]]] = {}
+    for kind in KINDS:
+        if KINDS[kind].opens_case:
+            continue
+        proposal = Proposal(kind, roles, {}, now, case.last_seq + 1, body)
+        reasons = allowed(law.pack(), state, proposal) if roles else []
+        if not roles:
+            reasons = [Refusal("role_not_allowed", "Your role does not allow this act.")]
+        if kind == "decision" and not reasons and not awaiting_me(state, roles):
+            reasons = [Refusal("nothing_to_decide", "No request awaits your decision.")]
+        judged[kind] = [law.reason_dict(r) for r in reasons]
+    return judged
+
+
+def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
+    """The open requests of the case whose current step is for one of `roles`."""
+    pack = law.pack()
+    mine = []
+    for request in state.requests.values():
+        chain = next(
+            c for c in pack.chains[request.chain] if c.window.valid_from == request.chain_from
+        )
+        if chain.steps[request.step].roles & set(roles):
+            mine.append(request.seq)
+    return mine
 
 
 def _lock(case: Case) -> Case:
@@ -148,15 +196,3 @@ def _lock(case: Case) -> Case:
         .select_related("supervising_office")
         .get(pk=case.pk)
     )
-
-
-def _capacity(actor: Official, case: Case, allowed: tuple[str, ...], *, opening: bool) -> str:
-    """The capacity in which `actor` performs the act; refused when none is allowed."""
-    held = [c for c in capacities(actor, case, registering=opening) if c in allowed]
-    if not held:
-        raise Forbidden(
-            _("Your role does not allow this act on this case."),
-            code="role_not_allowed",
-            details={"allowed": list(allowed)},
-        )
-    return held[0]

@@ -3,11 +3,12 @@ projection equal to the journal folded through the act kinds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from tergeu.cases import law
 from tergeu.cases.models import Case
-from tergeu.cases.projection import ActFacts, CaseState, apply
+from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.cases.store import states_load
 from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
 from tergeu.journal.models import Act
@@ -50,7 +51,8 @@ def verify_cases(cases: Sequence[Case]) -> list[Problem]:
     is checked in a few queries per batch of cases rather than a few per case."""
     by_id = {case.pk: case for case in cases}
     stored = states_load(cases)
-    checks = {pk: _Check(case) for pk, case in by_id.items()}
+    kinds = law.agency_kinds()
+    checks = {pk: _Check(case, kinds) for pk, case in by_id.items()}
     acts = Act.objects.filter(case_id__in=by_id).order_by("case_id", "seq").only(*ACT_COLUMNS)
     for act in acts.iterator(chunk_size=5000):
         checks[act.case_id].add(act)
@@ -63,8 +65,9 @@ def verify_cases(cases: Sequence[Case]) -> list[Problem]:
 class _Check:
     """One case's journal, checked act by act as the acts stream past."""
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, agency_kinds: Mapping[int, str]) -> None:
         self.case = case
+        self.agency_kinds = agency_kinds
         self.state = CaseState()
         self.expected_seq = 1
         self.prev = GENESIS_HASH
@@ -97,9 +100,19 @@ class _Check:
         self.prev, self.expected_seq = act.hash, act.seq + 1
         try:
             facts = ActFacts(act.seq, act.kind, act.payload, act.actor_id, act.actor_role)
-            self.state = apply(self.state, facts)
+            verdict, self.state = law.advance(
+                self.state,
+                facts,
+                at=act.performed_at,
+                roles=(act.actor_role,),
+                agency_kinds=self.agency_kinds,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             self.report(act.seq, f"cannot be applied: {exc!r}")
+            return
+        if not verdict.accepted:
+            codes = ", ".join(r.code for r in verdict.reasons)
+            self.report(act.seq, f"the law in force at the time refuses it ({codes})")
 
     def finish(self, stored_state: CaseState) -> list[Problem]:
         case = self.case

@@ -197,9 +197,7 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
 def _act_version(run: _Run, payload: Mapping[str, Any] | None) -> ActRule | None:
     """The version of the proposed act kind in force at the act's moment; where versions
     differ by case (`when`), the first that applies (else the first in force, to be refused)."""
-    versions = [
-        v for v in run.pack.acts.get(run.proposal.kind, ()) if v.window.covers(run.day)
-    ]
+    versions = [v for v in run.pack.acts.get(run.proposal.kind, ()) if v.window.covers(run.day)]
     for version in versions:
         if _applies(run, version.when, payload):
             return version
@@ -224,7 +222,12 @@ def _payload(run: _Run, rule: ActRule) -> bool:
         if name not in payload or payload[name] in (None, ""):
             if required:
                 run.reasons.append(
-                    Refusal("payload_missing", "A required field is missing.", rule.article, {"field": name})
+                    Refusal(
+                        "payload_missing",
+                        "A required field is missing.",
+                        rule.article,
+                        {"field": name},
+                    )
                 )
                 ok = False
             continue
@@ -446,7 +449,9 @@ def _decide(run: _Run) -> str:
         )
     if outcome in ("refused", "shortened") and not str(payload.get("reasons", "")).strip():
         run.reasons.append(
-            Refusal("reasons_required", "A refusal or a shorter term must give reasons.", step.article)
+            Refusal(
+                "reasons_required", "A refusal or a shorter term must give reasons.", step.article
+            )
         )
     if outcome == "shortened" and not payload.get("until"):
         run.reasons.append(
@@ -458,7 +463,11 @@ def _decide(run: _Run) -> str:
                 raise ValueError
         except (TypeError, ValueError):
             run.reasons.append(
-                Refusal("until_invalid", "The end of the term must be a moment after the decision.", step.article)
+                Refusal(
+                    "until_invalid",
+                    "The end of the term must be a moment after the decision.",
+                    step.article,
+                )
             )
     if run.reasons:
         return capacity
@@ -473,15 +482,18 @@ def _decide(run: _Run) -> str:
     requests = dict(run.state.requests)
     del requests[request.seq]
     run.state = replace(run.state, requests=requests)
-    rule = run.pack.act(request.kind, _day(run.pack, request.opened_at))
-    assert rule is not None  # it was in force when the request was opened
+    rule = _requested_rule(run.pack, request)
     granted = outcome != "refused"
     event_payload = {**request.payload, **payload, "request": request.seq}
     ctx = _context(run, event_payload)
     state = run.state
     for name in rule.on_granted if granted else rule.on_refused:
         state = EFFECTS[name](state, replace(ctx, state=state))
-    target = rule.granted_to if granted else (rule.refused_to or (request.stage_before if rule.pending else ""))
+    target = (
+        rule.granted_to
+        if granted
+        else (rule.refused_to or (request.stage_before if rule.pending else ""))
+    )
     if target:
         state = replace(state, stage=target)
     run.state = state
@@ -489,6 +501,16 @@ def _decide(run: _Run) -> str:
     run.events.append(event)
     _clocks(run, event, event_payload)
     return capacity
+
+
+def _requested_rule(pack: Pack, request: Request) -> ActRule:
+    """The version of the act that opened `request`: in force that day and following its chain
+    (a kind may have versions for different cases in force at once, e.g. the 2018–2020
+    terminations on rehabilitating and non-rehabilitating grounds)."""
+    day = _day(pack, request.opened_at)
+    return next(
+        v for v in pack.acts[request.kind] if v.window.covers(day) and v.chain == request.chain
+    )
 
 
 def _chain_version(pack: Pack, request: Request) -> Chain:
@@ -510,7 +532,9 @@ def _step_clock(run: _Run, request: Request, chain: Chain) -> None:
     clock = _start(run, rule, request.payload, subject=f"request:{request.seq}")
     if clock is not None:
         run.awaiting.append(
-            Awaiting(request.seq, request.kind, step.role, step.decision, clock.due_at, step.article)
+            Awaiting(
+                request.seq, request.kind, step.role, step.decision, clock.due_at, step.article
+            )
         )
 
 
@@ -543,7 +567,8 @@ def _clocks(run: _Run, event: str, payload: Mapping[str, Any]) -> None:
             elif event in rule.extend and payload.get("until"):
                 _extend(run, clock, moment(payload["until"]))
     started: set[str] = set()
-    for rule in run.pack.started_by.get(event, ()):
+    # A clock counted back from another (`before`) starts after the clocks it is counted from.
+    for rule in sorted(run.pack.started_by.get(event, ()), key=lambda r: bool(r.before)):
         if rule.id in started:
             continue
         if rule.window.covers(run.day) and _applies(run, rule.when, payload):
@@ -638,7 +663,9 @@ def _anchor(run: _Run, rule: DeadlineRule, payload: Mapping[str, Any]) -> dateti
 
 def _open_clock(state: ProcState, rule_id: str, subject: str) -> Clock | None:
     candidates = [
-        c for c in state.open_clocks() if c.rule == rule_id and (not subject or c.subject == subject)
+        c
+        for c in state.open_clocks()
+        if c.rule == rule_id and (not subject or c.subject == subject)
     ]
     return max(candidates, key=lambda c: c.started_seq) if candidates else None
 
@@ -648,7 +675,9 @@ def _due(run: _Run, term: Term, counting: str, anchor: datetime) -> datetime:
         return anchor + timedelta(hours=run.pack.immediately_hours)
     from tergeu.procedure.terms import Counting
 
-    how = {"standard": Counting.STANDARD, "liberty": Counting.LIBERTY, "hours": Counting.HOURS}[counting]
+    how = {"standard": Counting.STANDARD, "liberty": Counting.LIBERTY, "hours": Counting.HOURS}[
+        counting
+    ]
     if how is Counting.HOURS and term.unit.value != "h":
         how = Counting.STANDARD
     return term_end(anchor, term.amount, term.unit, how, run.pack.calendar, ZoneInfo(run.pack.zone))
@@ -690,7 +719,10 @@ def _pauses(run: _Run) -> None:
         elif clock.group not in paused and clock.state == "paused":
             assert clock.paused_at is not None
             changed = replace(
-                clock, state="running", paused_at=None, due_at=clock.due_at + (run.at - clock.paused_at)
+                clock,
+                state="running",
+                paused_at=None,
+                due_at=clock.due_at + (run.at - clock.paused_at),
             )
             op = "resumed"
         else:

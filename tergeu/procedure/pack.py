@@ -335,7 +335,17 @@ _DEADLINE_KEYS = {
     "uncertain",
     "source",
 }
-_NOTIFICATION_KEYS = {"id", "on", "to", "about", "article", "valid_from", "valid_to", "term", "when"}
+_NOTIFICATION_KEYS = {
+    "id",
+    "on",
+    "to",
+    "about",
+    "article",
+    "valid_from",
+    "valid_to",
+    "term",
+    "when",
+}
 _NOT_MODELLED_KEYS = {"id", "reason"}
 
 
@@ -428,7 +438,9 @@ class _Reader:
         for index, row in _rows(self.data["deadlines.toml"], "not_modelled"):
             here = self.where("deadlines.toml", f"not_modelled[{index}]")
             _keys(row, _NOT_MODELLED_KEYS, here)
-            not_modelled.append(NotModelled(_get(row, "id", str, here), _get(row, "reason", str, here)))
+            not_modelled.append(
+                NotModelled(_get(row, "id", str, here), _get(row, "reason", str, here))
+            )
         pack = Pack(
             name=_get(meta, "name", str, where),
             title=_get(meta, "title", str, where),
@@ -593,7 +605,9 @@ class _Reader:
                         f"earlier version (from {window(other).valid_from})"
                     )
             versions.append(rule)
-        return {key: tuple(sorted(v, key=lambda r: window(r).valid_from)) for key, v in result.items()}
+        return {
+            key: tuple(sorted(v, key=lambda r: window(r).valid_from)) for key, v in result.items()
+        }
 
     def act_rule(self, row: Mapping[str, Any], where: str) -> ActRule:
         _keys(row, _ACT_KEYS, where)
@@ -611,7 +625,9 @@ class _Reader:
         stages = (
             None
             if stages_raw is None
-            else frozenset(self.stage_ref(s, f"{where}.stages") for s in _strings(row, "stages", where))
+            else frozenset(
+                self.stage_ref(s, f"{where}.stages") for s in _strings(row, "stages", where)
+            )
         )
         return ActRule(
             kind=kind,
@@ -811,7 +827,11 @@ def _index(pack: Pack) -> Pack:
             for event in (*rule.until, *rule.cancel, *rule.extend):
                 touched.setdefault(event, set()).add(rule.id)
     return Pack(
-        **{name: getattr(pack, name) for name in pack.__dataclass_fields__ if name not in {"started_by", "touched_by"}},
+        **{
+            name: getattr(pack, name)
+            for name in pack.__dataclass_fields__
+            if name not in {"started_by", "touched_by"}
+        },
         started_by={event: tuple(rules) for event, rules in started.items()},
         touched_by={event: frozenset(ids) for event, ids in touched.items()},
     )
@@ -875,9 +895,7 @@ def _get(table: Mapping[str, Any], key: str, kind: type[T], where: str) -> T:
     if key not in table:
         raise PackError(f"{where}.{key}: missing")
     value = table[key]
-    wrong = (kind is int and isinstance(value, bool)) or (
-        kind is date and hasattr(value, "hour")
-    )
+    wrong = (kind is int and isinstance(value, bool)) or (kind is date and hasattr(value, "hour"))
     if not isinstance(value, kind) or wrong:
         raise PackError(f"{where}.{key}: expected {kind.__name__}")
     return value

@@ -73,12 +73,14 @@ def _party_not_suspect(ctx: Context) -> Refusal | None:
 def _party_detained(ctx: Context) -> Refusal | None:
     if ctx.state.person(ctx.payload["party"]).detained_at is not None:
         return None
-    return Refusal("not_detained", "The person is not detained.", "131", {"party": ctx.payload["party"]})
+    return Refusal(
+        "not_detained", "The person is not detained.", "131", {"party": ctx.payload["party"]}
+    )
 
 
 def _party_at_liberty(ctx: Context) -> Refusal | None:
     person = ctx.state.person(ctx.payload["party"])
-    if person.detained_at is None and person.custody_until is None:
+    if person.detained_at is None and person.custody_from is None:
         return None
     return Refusal(
         "already_detained",
@@ -90,7 +92,7 @@ def _party_at_liberty(ctx: Context) -> Refusal | None:
 
 def _party_deprived_of_liberty(ctx: Context) -> Refusal | None:
     person = ctx.state.person(ctx.payload["party"])
-    if person.detained_at is not None or person.custody_until is not None:
+    if person.detained_at is not None or person.custody_from is not None:
         return None
     return Refusal(
         "not_deprived_of_liberty",
@@ -101,9 +103,11 @@ def _party_deprived_of_liberty(ctx: Context) -> Refusal | None:
 
 
 def _party_in_custody(ctx: Context) -> Refusal | None:
-    if ctx.state.person(ctx.payload["party"]).custody_until is not None:
+    if ctx.state.person(ctx.payload["party"]).custody_from is not None:
         return None
-    return Refusal("not_in_custody", "The person is not in custody.", "151", {"party": ctx.payload["party"]})
+    return Refusal(
+        "not_in_custody", "The person is not in custody.", "151", {"party": ctx.payload["party"]}
+    )
 
 
 def _detained_before_act(ctx: Context) -> Refusal | None:
@@ -137,9 +141,7 @@ def _has_suspect(ctx: Context) -> Refusal | None:
 def _no_minor_suspect(ctx: Context) -> Refusal | None:
     if not any(p.minor for p in ctx.state.suspects()):
         return None
-    return Refusal(
-        "minor_suspect", "Not allowed when a suspect is a minor.", "190(6), 629-1(3)"
-    )
+    return Refusal("minor_suspect", "Not allowed when a suspect is a minor.", "190(6), 629-1(3)")
 
 
 def _no_detained_suspect(ctx: Context) -> Refusal | None:
@@ -195,9 +197,7 @@ def _qualified(ctx: Context) -> Refusal | None:
 
 
 def _windows_elapsed(ctx: Context) -> Refusal | None:
-    open_windows = [
-        c for c in ctx.state.open_clocks() if c.window and c.due_at > ctx.at
-    ]
+    open_windows = [c for c in ctx.state.open_clocks() if c.window and c.due_at > ctx.at]
     if not open_windows:
         return None
     return Refusal(
@@ -233,18 +233,22 @@ PREDICATES: dict[str, Predicate] = {
 
 
 def _register(state: ProcState, ctx: Context) -> ProcState:
-    q = ctx.payload["qualification"]
-    return replace(
-        state,
-        registered_at=ctx.at,
-        category=q["offence_category"],
-        article=q["article"],
-        body=ctx.body,
-    )
+    state = replace(state, registered_at=ctx.at, body=ctx.body)
+    return _qualified_as(state, ctx.payload["qualification"])
 
 
 def _qualify(state: ProcState, ctx: Context) -> ProcState:
-    return replace(state, category=ctx.payload["offence_category"], article=ctx.payload["article"])
+    return _qualified_as(state, ctx.payload)
+
+
+def _qualified_as(state: ProcState, q: Mapping[str, Any]) -> ProcState:
+    fields = ("article", "part", "paragraph", "offence_category")
+    return replace(
+        state,
+        category=q["offence_category"],
+        article=q["article"],
+        qualification={name: str(q.get(name) or "") for name in fields},
+    )
 
 
 def _set_form(state: ProcState, ctx: Context) -> ProcState:
@@ -304,13 +308,16 @@ def _release(state: ProcState, ctx: Context) -> ProcState:
 
 
 def _custody(state: ProcState, ctx: Context) -> ProcState:
+    # `custody_from` marks custody; `custody_until` is the end the judge set, None when the
+    # sanction states none (the statutory maximum, clock R44, applies).
     person = state.person(ctx.payload["party"])
+    until = ctx.payload.get("until")
     return state.with_person(
         replace(
             person,
             detained_at=None,
             custody_from=person.custody_from or person.detained_at or ctx.at,
-            custody_until=moment(ctx.payload["until"]),
+            custody_until=moment(until) if until else person.custody_until,
         )
     )
 
@@ -327,7 +334,8 @@ def _covert_set(state: ProcState, seq: int, **changes: Any) -> ProcState:
 def _covert_start(state: ProcState, ctx: Context) -> ProcState:
     # On a granted request the event payload is the request's own, with the request's seq.
     seq = int(ctx.payload.get("covert", ctx.payload.get("request", ctx.seq)))
-    return _covert_set(state, seq, status="running", until=moment(ctx.payload["until"]))
+    until = ctx.payload.get("until")  # none stated: the statutory 30 days (clock R62)
+    return _covert_set(state, seq, status="running", until=moment(until) if until else None)
 
 
 def _covert_refuse(state: ProcState, ctx: Context) -> ProcState:
@@ -351,7 +359,9 @@ def _accuse(state: ProcState, ctx: Context) -> ProcState:
 
 
 def _verdict(state: ProcState, ctx: Context) -> ProcState:
-    outcome = "convicted" if ctx.payload.get("outcome", "conviction") == "conviction" else "acquitted"
+    outcome = (
+        "convicted" if ctx.payload.get("outcome", "conviction") == "conviction" else "acquitted"
+    )
     persons = {
         party: replace(p, status=outcome, detained_at=None)
         if p.status in ("accused", "suspect")
@@ -367,7 +377,13 @@ def _final_decision(state: ProcState, ctx: Context) -> ProcState:
 
 def _end_measures(state: ProcState, ctx: Context) -> ProcState:
     persons = {
-        party: replace(p, status="none" if p.status != "none" else p.status, detained_at=None, custody_until=None)
+        party: replace(
+            p,
+            status="none" if p.status != "none" else p.status,
+            detained_at=None,
+            custody_from=None,
+            custody_until=None,
+        )
         for party, p in state.persons.items()
     }
     return replace(state, persons=persons)

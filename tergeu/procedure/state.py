@@ -74,6 +74,8 @@ class ProcState:
     stage: str = ""
     category: str = ""
     article: str = ""
+    # article, part, paragraph, offence_category — as registered or as last agreed
+    qualification: Mapping[str, str] = field(default_factory=dict)
     form: str = ""
     body: str = ""
     accelerated: bool = False
@@ -177,6 +179,7 @@ def from_json(raw: Mapping[str, Any] | None) -> ProcState:
         stage=raw["stage"],
         category=raw["category"],
         article=raw["article"],
+        qualification=raw.get("qualification", {}),
         form=raw["form"],
         body=raw["body"],
         accelerated=raw["accelerated"],

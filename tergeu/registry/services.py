@@ -16,7 +16,6 @@ from tergeu.accounts.models import INVESTIGATING_KINDS, Agency, Official, Role
 from tergeu.cases.deadlines import (
     FORWARD_ADMINISTRATIVE,
     FORWARD_AUDIT,
-    NOTIFY_PROSECUTOR,
     DeadlineRule,
 )
 from tergeu.cases.models import Case, Deadline, DeadlineState
@@ -226,16 +225,6 @@ def case_register(
                 "investigation_unit_id": investigation_unit.pk,
                 "supervising_office_id": supervising_office.pk,
             },
-        )
-        Deadline.objects.create(
-            case=case,
-            rule=NOTIFY_PROSECUTOR.rule,
-            article=NOTIFY_PROSECUTOR.article,
-            duty=NOTIFY_PROSECUTOR.duty,
-            started_at=registered_at,
-            due_at=NOTIFY_PROSECUTOR.due(registered_at),
-            state=DeadlineState.RUNNING,
-            started_by_seq=1,
         )
         if report is not None:
             _report_close(
