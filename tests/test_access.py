@@ -94,6 +94,7 @@ REFUSE = {"decision": "refuse", "ground": "civil_dispute", "reasons": "x"}
 HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}"),
     Endpoint("GET", "/api/v1/cases/{case_id}/acts"),
+    Endpoint("GET", "/api/v1/cases/{case_id}/acts/allowed"),
     Endpoint("POST", "/api/v1/cases/{case_id}/acts", NOTE),
     Endpoint("POST", "/api/v1/cases/{case_id}/attachments"),
     Endpoint("GET", "/api/v1/cases/{case_id}/attachments/{seq}"),
@@ -238,6 +239,7 @@ READS = [
     ("/cases", "list_cases", False),
     ("/cases/{case_id}", "view_case", True),
     ("/cases/{case_id}/acts", "view_journal", True),
+    ("/cases/{case_id}/acts/allowed", "view_case", True),
     ("/cases/{case_id}/attachments/{seq}", "download_attachment", True),
     ("/reports", "list_reports", False),
     ("/reports/{report_id}", "view_report", False),

@@ -423,13 +423,15 @@ def test_forms_follow_capacities(world: World) -> None:
         page = web(official).get(case_url(case_id))
         return [form.kind for _, form in page.context["act_forms"]]
 
-    assert kinds(world.rita) == ["note"]
+    # The duty officer may also give the prosecutor the notice of the start (art. 179(1)).
+    assert kinds(world.rita) == ["note", "prosecutor_notice"]
     assert kinds(world.hector) == [
         "note",
         "acceptance",
         "qualification",
         "participant_admission",
         "jurisdiction_transfer",
+        "prosecutor_notice",
     ]
     assert kinds(world.petra) == [
         "note",

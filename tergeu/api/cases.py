@@ -16,12 +16,14 @@ from tergeu.access.gate import access_case, access_log, visible_cases
 from tergeu.access.models import Surface
 from tergeu.api.schemas import (
     AgencyOut,
+    AwaitingOut,
     Deadline,
     EntityIn,
     OfficialOut,
     Page,
     PersonIn,
     current,
+    deadline_out,
     errors,
     official_out,
 )
@@ -30,8 +32,9 @@ from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
 from tergeu.cases.services import participant_admit
 from tergeu.errors import InvalidInput
+from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
-from tergeu.journal.services import act_append
+from tergeu.journal.services import act_append, acts_judged
 
 router = Router(tags=["cases"])
 me_router = Router(tags=["me"])
@@ -72,6 +75,7 @@ class CaseOut(CaseRow):
     last_hash: str
     participants: list[ParticipantOut]
     deadlines: list[Deadline]
+    awaiting: list[AwaitingOut]
 
 
 class ActOut(Schema):
@@ -175,8 +179,52 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
             }
             for p in detail.participants
         ],
-        "deadlines": detail.deadlines,
+        "deadlines": [deadline_out(d) for d in detail.deadlines],
+        "awaiting": [a.__dict__ for a in detail.awaiting],
     }
+
+
+class ActKindOut(Schema):
+    kind: str
+    label: str
+    article: str
+
+
+class RefusedKind(ActKindOut):
+    reasons: list[dict[str, Any]]
+
+
+class ActsAllowed(Schema):
+    case_id: int
+    allowed: list[ActKindOut]
+    refused: list[RefusedKind] | None = None
+
+
+@router.get(
+    "/{case_id}/acts/allowed",
+    response={200: ActsAllowed, **errors(404)},
+    summary="The acts I may perform on the case now (and, with explain=true, why not the others)",
+)
+def acts_allowed(request: HttpRequest, case_id: int, explain: bool = False) -> dict[str, Any]:
+    user = current(request)
+    case = access_case(user, case_id=case_id, surface=Surface.API)
+    judged = acts_judged(user, case)
+
+    def kind_out(code: str) -> dict[str, Any]:
+        kind = KINDS[code]
+        return {"kind": code, "label": str(kind.label), "article": kind.article}
+
+    result: dict[str, Any] = {
+        "case_id": case.pk,
+        "allowed": [kind_out(code) for code, reasons in sorted(judged.items()) if not reasons],
+    }
+    if explain:
+        result["refused"] = [
+            {**kind_out(code), "reasons": reasons}
+            for code, reasons in sorted(judged.items())
+            if reasons
+        ]
+    return result
 
 
 @router.get(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import Field
 
@@ -86,10 +87,47 @@ class Page(Schema):
 
 
 class Deadline(Schema):
+    """A statutory clock. `explanation`: one sentence with the end, how it is counted, the
+    article and the version of the law in force."""
+
     rule: str
+    key: str
     article: str
     duty: str
+    subject: str
     started_at: datetime
     due_at: datetime
     state: str
     overdue: bool
+    responsible_role: str
+    explanation: str
+
+
+def deadline_out(deadline: Any) -> dict[str, Any]:
+    from tergeu.cases.law import deadline_explain
+
+    return {
+        "rule": deadline.rule,
+        "key": deadline.key,
+        "article": deadline.article,
+        "duty": _(deadline.duty),
+        "subject": deadline.subject,
+        "started_at": deadline.started_at,
+        "due_at": deadline.due_at,
+        "state": deadline.state,
+        "overdue": deadline.overdue,
+        "responsible_role": deadline.responsible_role,
+        "explanation": deadline_explain(deadline),
+    }
+
+
+class AwaitingOut(Schema):
+    """A request awaiting a decision: `role` decides (`decision`: agreement, approval or
+    sanction) by `due_at`; decide it with an act of kind `decision` naming `request`."""
+
+    request: int
+    kind: str
+    role: str
+    decision: str
+    article: str
+    due_at: datetime | None

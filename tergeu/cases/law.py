@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -18,7 +18,7 @@ from tergeu.errors import AppError
 from tergeu.procedure.engine import Proposal, Verdict, evaluate
 from tergeu.procedure.pack import DeadlineRule, Pack, load_pack
 from tergeu.procedure.rules import Refusal
-from tergeu.procedure.state import Clock
+from tergeu.procedure.state import Clock, ProcState
 
 # How long before its end a deadline counts as "due soon": a quarter of its term, at least
 # 30 minutes and at most 3 days.
@@ -163,3 +163,43 @@ def reason_dict(reason: Refusal) -> dict[str, Any]:
         "article": reason.article,
         "details": dict(reason.details or {}),
     }
+
+
+def deadline_explain(deadline: Any) -> str:
+    """The explanation sentence of a `Deadline` row (a case clock); the translated duty for the
+    clocks of crime reports, which are not the engine's."""
+    versions = pack().deadlines.get(deadline.rule, ())
+    rule = next((r for r in versions if r.window.valid_from == deadline.in_force_since), None)
+    if rule is None:
+        return str(_(deadline.duty)).capitalize()
+    return explain(rule, deadline.anchor_at or deadline.started_at, deadline.due_at)
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A request of the case awaiting someone's agreement, approval or sanction."""
+
+    request: int
+    kind: str
+    role: str
+    decision: str
+    article: str
+    due_at: datetime | None
+
+
+def awaiting(state: ProcState) -> list[Awaiting]:
+    """What awaits whom: each open request, the step it is at, and that step's clock."""
+    rows = []
+    for request in state.requests.values():
+        chain = next(
+            c for c in pack().chains[request.chain] if c.window.valid_from == request.chain_from
+        )
+        step = chain.steps[request.step]
+        subject = f"request:{request.seq}"
+        due = next((c.due_at for c in state.open_clocks() if c.subject == subject), None)
+        rows.append(
+            Awaiting(request.seq, request.kind, step.role, step.decision, step.article, due)
+        )
+    return sorted(
+        rows, key=lambda a: (a.due_at is None, a.due_at.timestamp() if a.due_at else 0, a.request)
+    )

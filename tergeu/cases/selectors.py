@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tergeu.cases.law import Awaiting, awaiting
 from tergeu.cases.models import Case, Deadline, Participant
+from tergeu.procedure.state import from_json
 
 
 @dataclass(frozen=True)
 class CaseDetail:
     participants: list[Participant]
     deadlines: list[Deadline]
+    awaiting: list[Awaiting]
 
 
 def case_detail(case: Case) -> CaseDetail:
@@ -20,4 +23,8 @@ def case_detail(case: Case) -> CaseDetail:
         Participant.objects.filter(case=case).select_related("person", "legal_entity")
     )
     deadlines = list(Deadline.objects.filter(case=case).order_by("due_at"))
-    return CaseDetail(participants=participants, deadlines=deadlines)
+    return CaseDetail(
+        participants=participants,
+        deadlines=deadlines,
+        awaiting=awaiting(from_json(case.procedure)),
+    )

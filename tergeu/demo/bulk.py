@@ -39,7 +39,7 @@ from tergeu.demo.reference import OFFICIALS, Reference, reference_load
 from tergeu.demo.scenario import UNITS, Unit
 from tergeu.demo.stories import NOTES, Crime
 from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
-from tergeu.journal.kinds import kind_get, payload_validate
+from tergeu.journal.kinds import kind_get, payload_dump, payload_validate
 from tergeu.journal.models import Act
 from tergeu.persons.models import Person
 from tergeu.procedure.state import to_json
@@ -363,7 +363,8 @@ def _clean(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
     if kind == "note" and kind in _schemas_checked:
         return raw
     _schemas_checked.add(kind)
-    clean: dict[str, Any] = payload_validate(kind_get(kind), raw).model_dump(mode="json")
+    act_kind = kind_get(kind)
+    clean = payload_dump(act_kind, payload_validate(act_kind, raw))
     return clean
 
 

@@ -326,3 +326,12 @@ def payload_validate(kind: ActKind, raw: Any) -> Payload:
                 ]
             },
         ) from exc
+
+
+def payload_dump(kind: ActKind, model: Payload) -> dict[str, Any]:
+    """The payload as the journal stores it: JSON types; a generated schema's optional fields
+    that were left out stay out (hand-written schemas keep their documented defaults)."""
+    dumped: dict[str, Any] = model.model_dump(
+        mode="json", exclude_none=kind.code not in HAND_WRITTEN
+    )
+    return dumped

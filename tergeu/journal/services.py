@@ -18,7 +18,7 @@ from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput
 from tergeu.journal.canonical import act_document, sha256_hex
-from tergeu.journal.kinds import KINDS, kind_get, payload_validate
+from tergeu.journal.kinds import KINDS, kind_get, payload_dump, payload_validate
 from tergeu.journal.models import Act
 from tergeu.journal.notices import notices_deliver
 from tergeu.procedure.engine import Proposal, allowed
@@ -50,7 +50,7 @@ def act_append(
     """
     act_kind = kind_get(kind)
     model = payload_validate(act_kind, payload)
-    clean_payload: dict[str, Any] = model.model_dump(mode="json")
+    clean_payload = payload_dump(act_kind, model)
     recorded_at = clock.now()
     performed_at = performed_at or recorded_at
     if performed_at < EARLIEST:

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tergeu.procedure.pack import DECISIONS, ActRule, Chain, DeadlineRule, Pack, Term, When
-from tergeu.procedure.rules import EFFECTS, PREDICATES, Context, Refusal, moment
+from tergeu.procedure.rules import EFFECTS, GENERAL, PREDICATES, Context, Refusal, moment
 from tergeu.procedure.state import Clock, ProcState, Request, is_minor
 from tergeu.procedure.terms import term_end
 
@@ -181,6 +181,12 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
             )
         )
     if not with_payload:
+        ctx = _context(run, {})
+        for name in rule.requires:
+            general = GENERAL.get(name)
+            refusal = general(ctx) if general is not None else None
+            if refusal is not None:
+                run.reasons.append(refusal)
         return rule, capacity
     payload_ok = _payload(run, rule)
     if payload_ok:
@@ -325,7 +331,10 @@ def _applies(run: _Run, when: When, payload: Mapping[str, Any] | None) -> bool:
         return False
     if payload is not None:
         for key, expected in when.payload.items():
-            if payload.get(key, False if isinstance(expected, bool) else None) != expected:
+            value = payload.get(key)
+            if value is None and isinstance(expected, bool):
+                value = False  # an optional flag left out is false
+            if value != expected:
                 return False
     return True
 
@@ -447,7 +456,7 @@ def _decide(run: _Run) -> str:
                 {"allowed": list(DECISIONS[step.decision])},
             )
         )
-    if outcome in ("refused", "shortened") and not str(payload.get("reasons", "")).strip():
+    if outcome in ("refused", "shortened") and not str(payload.get("reasons") or "").strip():
         run.reasons.append(
             Refusal(
                 "reasons_required", "A refusal or a shorter term must give reasons.", step.article
@@ -573,11 +582,11 @@ def _clocks(run: _Run, event: str, payload: Mapping[str, Any]) -> None:
             continue
         if rule.window.covers(run.day) and _applies(run, rule.when, payload):
             started.add(rule.id)
-            clock = _start(run, rule, payload)
-            if clock is not None and event in rule.until:
+            new = _start(run, rule, payload)
+            if new is not None and event in rule.until:
                 # The act that starts the clock also discharges it (a detention protocol drawn
                 # up after the actual detention): the clock records whether it was in time.
-                _close(run, clock, "met" if run.at < clock.due_at else "breached")
+                _close(run, new, "met" if run.at < new.due_at else "breached")
     for note in run.pack.notifications:
         if note.on == event and note.window.covers(run.day) and _applies(run, note.when, payload):
             due = None if note.term is None else _due(run, note.term, "hours", run.at)

@@ -322,6 +322,14 @@ def _custody(state: ProcState, ctx: Context) -> ProcState:
     )
 
 
+def _custody_extended(state: ProcState, ctx: Context) -> ProcState:
+    # An extension granted after the person was released is moot: it does not take them back.
+    person = state.person(ctx.payload["party"])
+    if person.custody_from is None:
+        return state
+    return state.with_person(replace(person, custody_until=moment(ctx.payload["until"])))
+
+
 def _covert_open(state: ProcState, ctx: Context) -> ProcState:
     covert = Covert(seq=ctx.seq, item=int(ctx.payload["item"]), target=ctx.payload["target"])
     return replace(state, covert={**state.covert, ctx.seq: covert})
@@ -334,6 +342,8 @@ def _covert_set(state: ProcState, seq: int, **changes: Any) -> ProcState:
 def _covert_start(state: ProcState, ctx: Context) -> ProcState:
     # On a granted request the event payload is the request's own, with the request's seq.
     seq = int(ctx.payload.get("covert", ctx.payload.get("request", ctx.seq)))
+    if state.covert[seq].status not in ("requested", "running"):
+        return state  # an extension granted after the action ended is moot
     until = ctx.payload.get("until")  # none stated: the statutory 30 days (clock R62)
     return _covert_set(state, seq, status="running", until=moment(until) if until else None)
 
@@ -402,6 +412,7 @@ EFFECTS: dict[str, Effect] = {
     "detain": _detain,
     "release": _release,
     "custody": _custody,
+    "custody_extended": _custody_extended,
     "covert_open": _covert_open,
     "covert_start": _covert_start,
     "covert_refuse": _covert_refuse,
@@ -416,3 +427,52 @@ EFFECTS: dict[str, Effect] = {
 
 def person_of(state: ProcState, party: str) -> Person:
     return state.person(party)
+
+
+# --- the same checks without a payload ------------------------------------------------------
+# For listing the acts a user may perform now: an act about a person is offered only when some
+# person of the case is in the state it needs (somebody detained, for a release).
+
+
+def _anyone(test: Callable[[Person], bool], refusal: Refusal) -> Predicate:
+    def check(ctx: Context) -> Refusal | None:
+        return None if any(test(p) for p in ctx.state.persons.values()) else refusal
+
+    return check
+
+
+def _any_covert(status: str) -> Predicate:
+    def check(ctx: Context) -> Refusal | None:
+        if any(c.status == status for c in ctx.state.covert.values()):
+            return None
+        return Refusal("covert_state", "No covert action of this case allows this act.", "236")
+
+    return check
+
+
+GENERAL: dict[str, Predicate] = {
+    "party_is_suspect": _anyone(
+        lambda p: p.status in ("suspect", "accused"),
+        Refusal("no_suspect", "The case has no suspect.", "64"),
+    ),
+    "party_detained": _anyone(
+        lambda p: p.detained_at is not None,
+        Refusal("not_detained", "Nobody in the case is detained.", "131"),
+    ),
+    "party_deprived_of_liberty": _anyone(
+        lambda p: p.detained_at is not None or p.custody_until is not None,
+        Refusal("not_deprived_of_liberty", "Nobody in the case is detained or in custody.", "133"),
+    ),
+    "party_in_custody": _anyone(
+        lambda p: p.custody_until is not None,
+        Refusal("not_in_custody", "Nobody in the case is in custody.", "151"),
+    ),
+    "covert_running": _any_covert("running"),
+    "covert_ended": _any_covert("ended"),
+    "has_suspect": _has_suspect,
+    "no_minor_suspect": _no_minor_suspect,
+    "no_detained_suspect": _no_detained_suspect,
+    "final_decision_made": _final_decision_made,
+    "windows_elapsed": _windows_elapsed,
+    "qualified": _qualified,
+}

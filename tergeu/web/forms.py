@@ -19,6 +19,7 @@ from tergeu.accounts.models import (
     Official,
     Role,
 )
+from tergeu.cases.law import pack
 from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
 from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
 from tergeu.registry.services import intake_agencies
@@ -337,7 +338,100 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
 
-ACT_FORMS: dict[str, type[ActForm]] = {
+FIELD_LABELS = {
+    "party": _("Person (IIN)"),
+    "target": _("Person (IIN)"),
+    "grounds": _("Grounds"),
+    "ground": _("Ground"),
+    "reasons": _("Reasons"),
+    "detained_at": _("Actual time of detention"),
+    "minor": _("The person is a minor"),
+    "grave_exception": _("Listed grave case (72 hours)"),
+    "until": _("Until"),
+    "request": _("Request number (act)"),
+    "outcome": _("Decision"),
+    "covert": _("Covert action (act number)"),
+    "item": _("Type (art. 231(1) item)"),
+    "matter": _("Matter"),
+    "identified_at": _("Property identified at"),
+    "performed_at": _("Performed at"),
+    "rehabilitating": _("Rehabilitating ground"),
+    "fine_mrp": _("Fine (MRP)"),
+    "victim_consent": _("The victim consents"),
+    "route": _("Route"),
+    "punishment": _("Punishment"),
+    "by": _("Filed by"),
+    "form": _("Form of investigation"),
+    "text": _("Text"),
+    "summary": _("Summary"),
+}
+CHOICES = {
+    "outcome": [
+        ("granted", _("granted")),
+        ("refused", _("refused")),
+        ("shortened", _("granted for a shorter term")),
+    ],
+    "form": FORMS_OF_INVESTIGATION,
+    "route": [("trial", _("main trial")), ("preliminary_hearing", _("preliminary hearing"))],
+    "outcome_verdict": [("conviction", _("conviction")), ("acquittal", _("acquittal"))],
+}
+
+
+class PackActForm(ActForm):
+    """A form generated from the act kind's payload declaration in the procedure pack."""
+
+    fields_spec: dict[str, tuple[str, bool]] = {}  # noqa: RUF012 (set per subclass)
+
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {}
+        for name, (type_, _required) in self.fields_spec.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, "") and type_ != "bool":
+                continue
+            if type_ == "party":
+                value = f"iin:{value}"
+            elif type_ == "datetime":
+                value = value.isoformat()
+            payload[name] = value
+        return payload
+
+
+def pack_form(kind: str, spec: dict[str, tuple[str, bool]]) -> type[PackActForm]:
+    fields: dict[str, Any] = {"kind": kind, "fields_spec": spec}
+    for name, (type_, required) in spec.items():
+        label = FIELD_LABELS.get(name, name.replace("_", " "))
+        field: forms.Field
+        choices = CHOICES.get("outcome_verdict" if kind == "verdict" else name)
+        if choices is not None and type_ == "text":
+            field = forms.ChoiceField(label=label, choices=choices, required=required)
+        elif type_ == "party":
+            field = forms.CharField(
+                label=label, required=required, validators=[IIN], max_length=12
+            )
+        elif type_ == "datetime":
+            field = forms.DateTimeField(
+                label=label,
+                required=required,
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            )
+        elif type_ in ("int", "seq"):
+            field = forms.IntegerField(label=label, required=required, min_value=0)
+        elif type_ == "bool":
+            field = forms.BooleanField(label=label, required=False)
+        elif type_ == "category":
+            field = forms.ChoiceField(label=label, choices=CATEGORIES, required=required)
+        else:
+            field = forms.CharField(
+                label=label,
+                required=required,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        fields[name] = field
+    return type(f"{kind.title().replace('_', '')}Form", (PackActForm,), fields)
+
+
+HAND_MADE: dict[str, type[ActForm]] = {
     f.kind: f
     for f in (
         NoteForm,
@@ -347,4 +441,14 @@ ACT_FORMS: dict[str, type[ActForm]] = {
         TransferActForm,
         ProsecutorForm,
     )
+}
+# Registration has its own page (from a crime report); attachments their upload form.
+NOT_BY_FORM = {"registration", "attachment"}
+ACT_FORMS: dict[str, type[ActForm]] = {
+    **HAND_MADE,
+    **{
+        code: pack_form(code, dict(versions[-1].payload))
+        for code, versions in pack().acts.items()
+        if code not in HAND_MADE and code not in NOT_BY_FORM
+    },
 }

@@ -32,12 +32,13 @@ from tergeu.accounts.models import Official
 from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
+from tergeu.cases.law import deadline_explain
 from tergeu.cases.models import Case, Participant
 from tergeu.cases.services import participant_admit
 from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
-from tergeu.journal.services import act_append, act_kinds_open
+from tergeu.journal.services import act_append, act_kinds_open, acts_judged
 from tergeu.registry import services as registry
 from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
 from tergeu.web import timeline
@@ -357,7 +358,8 @@ def _case_page(
     attachment_form: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    allowed = act_kinds_open(user, case)
+    judged = acts_judged(user, case)
+    allowed = {kind for kind, reasons in judged.items() if not reasons}
     # A refused form stays on the page, with its error, even if the user may not use it.
     act_forms = [
         bound if bound is not None and bound.kind == kind else form_class(case=case)
@@ -371,6 +373,13 @@ def _case_page(
         "case": case,
         "detail": detail,
         "act_forms": [(KINDS[f.kind].label, f) for f in act_forms],
+        "refused": [
+            (KINDS[kind].label, reasons)
+            for kind, reasons in sorted(judged.items())
+            if reasons and kind in KINDS
+        ],
+        "deadline_rows": [(d, deadline_explain(d)) for d in detail.deadlines],
+        "awaiting": [(KINDS[a.kind].label, a) for a in detail.awaiting],
         "bound": bound,
         "attachment_form": attachment_form,
         **_timeline(case, timeline.journal_page(case), detail.participants),

@@ -84,7 +84,9 @@ def opening(
                 "supervising_office_id": 2,
             },
         ),
-        Step("acceptance", "investigator", accepted_at or when, {"investigator_id": 5, "form": form}),
+        Step(
+            "acceptance", "investigator", accepted_at or when, {"investigator_id": 5, "form": form}
+        ),
     ]
 
 

@@ -14,7 +14,6 @@ from tests.procedure.helpers import (
     PACK,
     Case,
     at,
-    decide,
     detention,
     opening,
     suspect,
@@ -46,7 +45,11 @@ def test_covert_action_before_march_2018_is_sanctioned_by_the_prosecutor() -> No
     assert (awaiting.role, awaiting.decision) == ("prosecutor", "sanction")
     assert case.due("R60") == "2018-03-01 09:00"  # 24 h
     judge = case.act(
-        "decision", "investigating_judge", {"request": 3, "outcome": "granted"}, "2018-02-28 12:00", accepted=False
+        "decision",
+        "investigating_judge",
+        {"request": 3, "outcome": "granted"},
+        "2018-02-28 12:00",
+        accepted=False,
     )
     assert [r.code for r in judge.reasons] == ["role_not_allowed"]
     case.decide("prosecutor", "2018-02-28 12:00")
@@ -61,7 +64,11 @@ def test_covert_action_from_march_2018_is_sanctioned_by_the_investigating_judge(
     assert (awaiting.role, awaiting.decision) == ("investigating_judge", "sanction")
     assert case.due("R60") == "2018-03-01 21:00"  # 12 h
     prosecutor = case.act(
-        "decision", "prosecutor", {"request": 3, "outcome": "granted"}, "2018-03-01 12:00", accepted=False
+        "decision",
+        "prosecutor",
+        {"request": 3, "outcome": "granted"},
+        "2018-03-01 12:00",
+        accepted=False,
     )
     assert [r.code for r in prosecutor.reasons] == ["role_not_allowed"]
     case.decide("investigating_judge", "2018-03-01 12:00")
@@ -75,7 +82,12 @@ def test_covert_action_from_march_2018_is_sanctioned_by_the_investigating_judge(
 def test_recognition_in_december_2020_makes_a_suspect_at_once() -> None:
     case = Case()
     case.play(opening("2020-12-01 10:00"))
-    verdict = case.act("recognition_as_suspect", "investigator", {"party": ADULT, "grounds": "x"}, "2020-12-15 10:00")
+    verdict = case.act(
+        "recognition_as_suspect",
+        "investigator",
+        {"party": ADULT, "grounds": "x"},
+        "2020-12-15 10:00",
+    )
     assert case.state.person(ADULT).status == "suspect"
     assert case.state.requests == {}
     assert [(n.id, n.due_at) for n in verdict.notices] == [("N-202", at("2020-12-16 10:00"))]
@@ -84,10 +96,19 @@ def test_recognition_in_december_2020_makes_a_suspect_at_once() -> None:
 def recognised_2021() -> Case:
     case = Case()
     case.play(opening("2021-02-01 10:00"))
-    verdict = case.act("recognition_as_suspect", "investigator", {"party": ADULT, "grounds": "x"}, "2021-02-15 10:00")
+    verdict = case.act(
+        "recognition_as_suspect",
+        "investigator",
+        {"party": ADULT, "grounds": "x"},
+        "2021-02-15 10:00",
+    )
     assert case.state.person(ADULT).status == "suspect_pending"
     (awaiting,) = verdict.awaiting
-    assert (awaiting.role, awaiting.decision, awaiting.due_at) == ("prosecutor", "agreement", at("2021-02-15 13:00"))
+    assert (awaiting.role, awaiting.decision, awaiting.due_at) == (
+        "prosecutor",
+        "agreement",
+        at("2021-02-15 13:00"),
+    )
     assert verdict.notices == ()
     return case
 
@@ -124,7 +145,10 @@ def test_recognition_switches_on_the_day_384_vi_takes_effect(day: str, pending: 
 def terminate(day: str, *, rehabilitating: bool) -> Case:
     case = Case()
     case.play(opening("2020-06-01 10:00"))
-    payload = {"ground": "35(1)(2)" if rehabilitating else "35(1)(3)", "rehabilitating": rehabilitating}
+    payload = {
+        "ground": "35(1)(2)" if rehabilitating else "35(1)(3)",
+        "rehabilitating": rehabilitating,
+    }
     case.act("termination", "investigator", payload, f"{day} 10:00")
     return case
 
@@ -251,9 +275,7 @@ def test_maximum_detention(
 # --- the accelerated investigation of a detained suspect -----------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("year", "due"), [(2021, "2021-03-10 00:00"), (2022, "2022-03-03 15:00")]
-)
+@pytest.mark.parametrize(("year", "due"), [(2021, "2021-03-10 00:00"), (2022, "2022-03-03 15:00")])
 def test_accelerated_protocol_of_a_detained_suspect(year: int, due: str) -> None:
     """3 days before 88-VII (from Thu 4 March 2021: Sun 7, Mon 8 is Women's Day → Tue 9),
     immediately (3 hours) after it."""
@@ -269,7 +291,9 @@ def test_accelerated_protocol_of_a_detained_suspect(year: int, due: str) -> None
 # --- the final document of a preliminary investigation (88-VII, phased) --------------------------
 
 
-def completed(day: date, *, category: str, body: str, article: str = "188", form: str = "preliminary") -> Case:
+def completed(
+    day: date, *, category: str, body: str, article: str = "188", form: str = "preliminary"
+) -> Case:
     """A case whose investigation and familiarisation are over on `day`."""
     case = Case(body=body)
     start = day - timedelta(days=30)
@@ -287,17 +311,52 @@ def completed(day: date, *, category: str, body: str, article: str = "188", form
     [
         (date(2021, 6, 15), "especially_grave", "police", "188", "indictment", "kind_not_in_force"),
         (date(2021, 6, 15), "grave", "anti_corruption", "366", "indictment", "kind_not_in_force"),
-        (date(2022, 2, 15), "especially_grave", "police", "188", "completion_report", "not_applicable"),
-        (date(2022, 2, 15), "especially_grave", "anti_corruption", "188", "completion_report", "not_applicable"),
-        (date(2022, 2, 15), "especially_grave", "national_security", "188", "indictment", "not_applicable"),
+        (
+            date(2022, 2, 15),
+            "especially_grave",
+            "police",
+            "188",
+            "completion_report",
+            "not_applicable",
+        ),
+        (
+            date(2022, 2, 15),
+            "especially_grave",
+            "anti_corruption",
+            "188",
+            "completion_report",
+            "not_applicable",
+        ),
+        (
+            date(2022, 2, 15),
+            "especially_grave",
+            "national_security",
+            "188",
+            "indictment",
+            "not_applicable",
+        ),
         (date(2022, 2, 15), "grave", "police", "188", "indictment", "not_applicable"),
         (date(2022, 2, 15), "grave", "anti_corruption", "366", "indictment", "not_applicable"),
-        (date(2023, 2, 15), "grave", "anti_corruption", "366", "completion_report", "not_applicable"),
+        (
+            date(2023, 2, 15),
+            "grave",
+            "anti_corruption",
+            "366",
+            "completion_report",
+            "not_applicable",
+        ),
         (date(2023, 2, 15), "medium", "police", "190", "completion_report", "not_applicable"),
         (date(2023, 2, 15), "grave", "police", "188", "indictment", "not_applicable"),
         (date(2026, 12, 31), "grave", "police", "188", "indictment", "not_applicable"),
         (date(2027, 1, 1), "grave", "police", "188", "completion_report", "not_applicable"),
-        (date(2027, 2, 15), "small", "national_security", "188", "completion_report", "not_applicable"),
+        (
+            date(2027, 2, 15),
+            "small",
+            "national_security",
+            "188",
+            "completion_report",
+            "not_applicable",
+        ),
     ],
 )
 def test_final_document_of_a_preliminary_investigation(
@@ -346,11 +405,22 @@ def test_the_protocol_of_accusation_starts_with_88_vii() -> None:
 
 def writ(year: int, category: str) -> Case:
     case = Case()
-    case.play(opening(f"{year}-03-01 10:00", category=category, form="protocol" if category == "misdemeanour" else "inquiry"))
+    case.play(
+        opening(
+            f"{year}-03-01 10:00",
+            category=category,
+            form="protocol" if category == "misdemeanour" else "inquiry",
+        )
+    )
     case.play([suspect(ADULT, f"{year}-03-04 10:00")])
     if case.state.requests:
         case.decide("prosecutor", f"{year}-03-04 11:00")
-    case.act("writ_motion", "inquiry_officer", {"party": ADULT, "victim_consent": True}, f"{year}-03-05 10:00")
+    case.act(
+        "writ_motion",
+        "inquiry_officer",
+        {"party": ADULT, "victim_consent": True},
+        f"{year}-03-05 10:00",
+    )
     case.act("writ_order", "inquiry_officer", {"fine_mrp": 30}, f"{year}-03-06 10:00")
     return case
 
@@ -365,7 +435,9 @@ def test_misdemeanour_writ_order_in_2019_goes_from_the_head_to_court() -> None:
     assert case.due("R21") == "2019-03-12 00:00"  # 3 days from Wed 6 March: Sat 9 → Mon 11
 
 
-@pytest.mark.parametrize(("year", "category"), [(2019, "small"), (2021, "misdemeanour"), (2021, "small")])
+@pytest.mark.parametrize(
+    ("year", "category"), [(2019, "small"), (2021, "misdemeanour"), (2021, "small")]
+)
 def test_writ_order_goes_from_the_head_to_the_prosecutor(year: int, category: str) -> None:
     case = writ(year, category)
     (awaiting,) = case.verdicts[-1].awaiting
@@ -383,7 +455,7 @@ def test_writ_proceedings_do_not_exist_before_118_vi() -> None:
     case.play(opening(f"{day_before('118-VI')} 08:00", category="small", form="inquiry"))
     case.play([suspect(ADULT, f"{day_before('118-VI')} 09:00")])
     payload = {"party": ADULT, "victim_consent": True}
-    assert case.refusals("writ_motion", "inquiry_officer", payload, f"{day_before('118-VI')} 10:00") == [
-        "kind_not_in_force"
-    ]
+    assert case.refusals(
+        "writ_motion", "inquiry_officer", payload, f"{day_before('118-VI')} 10:00"
+    ) == ["kind_not_in_force"]
     case.act("writ_motion", "inquiry_officer", payload, f"{day_of('118-VI')} 10:00")

@@ -38,7 +38,9 @@ AGREED = [suspect(ADULT, "2026-11-03 10:00"), decide("prosecutor", "2026-11-03 1
 DETAINED = [*GRAVE, detention(ADULT, "2026-11-03 09:05", "2026-11-03 10:00")]
 CUSTODY_ASKED = [
     *DETAINED,
-    Step("custody_motion", "investigator", "2026-11-04 09:00", {"party": ADULT, "grounds": "flight"}),
+    Step(
+        "custody_motion", "investigator", "2026-11-04 09:00", {"party": ADULT, "grounds": "flight"}
+    ),
 ]
 CUSTODY_AGREED = [
     *CUSTODY_ASKED,
@@ -57,7 +59,12 @@ CUSTODY_EXTENSION = [
 ]
 COVERT_ASKED = [
     *GRAVE,
-    Step("covert_action", "investigator", "2026-11-05 09:00", {"target": ADULT, "item": 2, "grounds": "calls"}),
+    Step(
+        "covert_action",
+        "investigator",
+        "2026-11-05 09:00",
+        {"target": ADULT, "item": 2, "grounds": "calls"},
+    ),
 ]
 COVERT = [*COVERT_ASKED, decide("investigating_judge", "2026-11-05 15:00")]
 COVERT_ENDED = [*COVERT, Step("covert_end", "investigator", "2026-11-20 09:00", {"covert": NEWEST})]
@@ -76,7 +83,12 @@ TRIAL = [
 ]
 VERDICT = [
     *TRIAL,
-    Step("verdict", "trial_judge", "2026-12-15 10:00", {"outcome": "conviction", "punishment": "5 years"}),
+    Step(
+        "verdict",
+        "trial_judge",
+        "2026-12-15 10:00",
+        {"outcome": "conviction", "punishment": "5 years"},
+    ),
 ]
 MISDEMEANOUR = [
     *opening("2026-11-02 10:00", category="misdemeanour", form="protocol"),
@@ -92,7 +104,12 @@ WRIT = [
     *opening("2026-11-02 10:00", category="small", form="inquiry"),
     *AGREED,
     Step("suspect_interrogation", "inquiry_officer", "2026-11-04 10:00", {"party": ADULT}),
-    Step("writ_motion", "inquiry_officer", "2026-11-06 10:00", {"party": ADULT, "victim_consent": True}),
+    Step(
+        "writ_motion",
+        "inquiry_officer",
+        "2026-11-06 10:00",
+        {"party": ADULT, "victim_consent": True},
+    ),
 ]
 WRIT_ORDER = [
     *WRIT,
@@ -382,7 +399,10 @@ DEADLINES = [
     ("R44", CUSTODY, "2027-01-03 09:05", "2 months L from the actual detention (152(6))"),
     (
         "R44",
-        [*CUSTODY_AGREED, decide("investigating_judge", "2026-11-04 18:00", until=iso("2026-11-30 23:00"))],
+        [
+            *CUSTODY_AGREED,
+            decide("investigating_judge", "2026-11-04 18:00", until=iso("2026-11-30 23:00")),
+        ],
         "2026-11-30 23:00",
         "the judge's shorter end",
     ),
@@ -400,7 +420,12 @@ DEADLINES = [
         [
             *GRAVE,
             detention(MINOR_2026, "2026-11-03 09:05", "2026-11-03 10:00", minor=True),
-            Step("custody_motion", "investigator", "2026-11-03 11:00", {"party": MINOR_2026, "grounds": "x"}),
+            Step(
+                "custody_motion",
+                "investigator",
+                "2026-11-03 11:00",
+                {"party": MINOR_2026, "grounds": "x"},
+            ),
             decide("investigation_head", "2026-11-03 12:00"),
             decide("prosecutor", "2026-11-03 13:00"),
             decide("investigating_judge", "2026-11-03 18:00"),
@@ -442,7 +467,12 @@ DEADLINES = [
         "R60",
         [
             *opening("2018-02-26 10:00"),
-            Step("covert_action", "investigator", "2018-02-28 09:00", {"target": ADULT, "item": 2, "grounds": "x"}),
+            Step(
+                "covert_action",
+                "investigator",
+                "2018-02-28 09:00",
+                {"target": ADULT, "item": 2, "grounds": "x"},
+            ),
         ],
         "2018-03-01 09:00",
         "until 28.02.2018 the prosecutor: 24 h",
@@ -450,7 +480,10 @@ DEADLINES = [
     ("R62", COVERT, "2026-12-05 15:00", "30 days L from the sanction"),
     (
         "R62",
-        [*COVERT_ASKED, decide("investigating_judge", "2026-11-05 15:00", until=iso("2026-11-30 09:00"))],
+        [
+            *COVERT_ASKED,
+            decide("investigating_judge", "2026-11-05 15:00", until=iso("2026-11-30 09:00")),
+        ],
         "2026-11-30 09:00",
         "the judge's shorter end",
     ),
@@ -459,7 +492,12 @@ DEADLINES = [
         "R62C",
         [
             *opening("2018-02-26 10:00"),
-            Step("covert_action", "investigator", "2018-02-28 09:00", {"target": ADULT, "item": 2, "grounds": "x"}),
+            Step(
+                "covert_action",
+                "investigator",
+                "2018-02-28 09:00",
+                {"target": ADULT, "item": 2, "grounds": "x"},
+            ),
             decide("prosecutor", "2018-02-28 15:00"),
         ],
         "2018-08-28 15:00",
@@ -470,7 +508,12 @@ DEADLINES = [
         "R64",
         [
             *COVERT_ENDED,
-            Step("termination", "investigator", "2026-11-20 10:00", {"ground": "x", "rehabilitating": False}),
+            Step(
+                "termination",
+                "investigator",
+                "2026-11-20 10:00",
+                {"ground": "x", "rehabilitating": False},
+            ),
             decide("prosecutor", "2026-11-25 10:00"),
         ],
         "2027-05-26 00:00",
@@ -480,10 +523,20 @@ DEADLINES = [
         "R64",
         [
             *opening("2019-03-01 10:00"),
-            Step("covert_action", "investigator", "2019-03-04 09:00", {"target": ADULT, "item": 2, "grounds": "x"}),
+            Step(
+                "covert_action",
+                "investigator",
+                "2019-03-04 09:00",
+                {"target": ADULT, "item": 2, "grounds": "x"},
+            ),
             decide("investigating_judge", "2019-03-04 15:00"),
             Step("covert_end", "investigator", "2019-03-18 09:00", {"covert": NEWEST}),
-            Step("termination", "investigator", "2019-03-20 10:00", {"ground": "x", "rehabilitating": True}),
+            Step(
+                "termination",
+                "investigator",
+                "2019-03-20 10:00",
+                {"ground": "x", "rehabilitating": True},
+            ),
         ],
         "2019-09-21 00:00",
         "2019, rehabilitating termination without approval: 6 months S, Fri 20 Sep",
@@ -491,7 +544,15 @@ DEADLINES = [
     ("R76", IN_COURT, "2026-12-08 00:00", "5 days S from Mon 30 Nov: Sat 5 Dec moves to Mon 7"),
     (
         "R77",
-        [*IN_COURT, Step("court_acceptance", "trial_judge", "2026-12-03 10:00", {"route": "preliminary_hearing"})],
+        [
+            *IN_COURT,
+            Step(
+                "court_acceptance",
+                "trial_judge",
+                "2026-12-03 10:00",
+                {"route": "preliminary_hearing"},
+            ),
+        ],
         "2026-12-15 00:00",
         "10 days S from Thu 3 Dec: Sun 13 moves to Mon 14",
     ),
@@ -540,14 +601,44 @@ def test_every_deadline_rule_is_in_the_table() -> None:
     [
         (GRAVE, Step("prosecutor_notice", "investigator", "2026-11-03 23:59"), "R01", "met"),
         (GRAVE, Step("prosecutor_notice", "investigator", "2026-11-04 00:00"), "R01", "breached"),
-        (DETAINED, Step("detention_notice", "investigator", "2026-11-03 21:59", {"party": ADULT}), "R37", "met"),
-        (DETAINED, Step("detention_notice", "investigator", "2026-11-03 22:01", {"party": ADULT}), "R37", "breached"),
-        (DETAINED, Step("suspect_interrogation", "investigator", "2026-11-04 09:00", {"party": ADULT}), "R38", "met"),
-        (DETAINED, Step("suspect_interrogation", "investigator", "2026-11-04 11:00", {"party": ADULT}), "R38", "breached"),
+        (
+            DETAINED,
+            Step("detention_notice", "investigator", "2026-11-03 21:59", {"party": ADULT}),
+            "R37",
+            "met",
+        ),
+        (
+            DETAINED,
+            Step("detention_notice", "investigator", "2026-11-03 22:01", {"party": ADULT}),
+            "R37",
+            "breached",
+        ),
+        (
+            DETAINED,
+            Step("suspect_interrogation", "investigator", "2026-11-04 09:00", {"party": ADULT}),
+            "R38",
+            "met",
+        ),
+        (
+            DETAINED,
+            Step("suspect_interrogation", "investigator", "2026-11-04 11:00", {"party": ADULT}),
+            "R38",
+            "breached",
+        ),
         (CUSTODY_ASKED, decide("investigation_head", "2026-11-04 11:59"), "X-HEAD", "met"),
         (CUSTODY_ASKED, decide("investigation_head", "2026-11-04 12:30"), "X-HEAD", "breached"),
-        (COVERT_ENDED, Step("covert_report", "investigator", "2026-11-23 18:00", {"covert": NEWEST}), "R63", "met"),
-        (COVERT_ENDED, Step("covert_report", "investigator", "2026-11-24 09:00", {"covert": NEWEST}), "R63", "breached"),
+        (
+            COVERT_ENDED,
+            Step("covert_report", "investigator", "2026-11-23 18:00", {"covert": NEWEST}),
+            "R63",
+            "met",
+        ),
+        (
+            COVERT_ENDED,
+            Step("covert_report", "investigator", "2026-11-24 09:00", {"covert": NEWEST}),
+            "R63",
+            "breached",
+        ),
         ([*GRAVE], detention(ADULT, "2026-11-03 09:05", "2026-11-03 12:04"), "R36", "met"),
         ([*GRAVE], detention(ADULT, "2026-11-03 09:05", "2026-11-03 12:06"), "R36", "breached"),
     ],
@@ -563,7 +654,9 @@ def test_clock_met_or_breached(steps: list[Step], discharge: Step, rule: str, ou
 def test_release_cancels_the_detention_clocks() -> None:
     case = Case()
     case.play(DETAINED)
-    verdict = case.act("release", "investigator", {"party": ADULT, "grounds": "not confirmed"}, "2026-11-03 15:00")
+    verdict = case.act(
+        "release", "investigator", {"party": ADULT, "grounds": "not confirmed"}, "2026-11-03 15:00"
+    )
     ops = {(change.clock.rule, change.op) for change in verdict.changes}
     assert ops == {("R37", "cancelled"), ("R38", "cancelled"), ("R41", "cancelled"), ("R39", "met")}
     assert case.state.person(ADULT).detained_at is None
@@ -592,7 +685,10 @@ def test_familiarisation_pauses_the_investigation_term() -> None:
     assert {(c.clock.rule, c.op) for c in verdict.changes} == {("R08", "paused"), ("R10", "paused")}
     assert case.clock("R08").state == "paused"
     verdict = case.act("familiarization_completed", "investigator", None, "2026-11-25 16:30")
-    assert {(c.clock.rule, c.op) for c in verdict.changes} == {("R08", "resumed"), ("R10", "resumed")}
+    assert {(c.clock.rule, c.op) for c in verdict.changes} == {
+        ("R08", "resumed"),
+        ("R10", "resumed"),
+    }
     # 5 days 6 h 30 min of familiarisation are added to what was left.
     assert case.due("R08") == "2027-01-11 07:30"
     assert case.due("R10") == "2027-01-06 07:30"
@@ -630,7 +726,10 @@ def test_term_extension_moves_the_investigation_term() -> None:
     )
     assert case.clock("R10").state == "met"
     verdict = case.decide("prosecutor", "2026-12-21 12:00")
-    assert [(c.clock.rule, c.op) for c in verdict.changes] == [("X-EXT", "met"), ("R08", "extended")]
+    assert [(c.clock.rule, c.op) for c in verdict.changes] == [
+        ("X-EXT", "met"),
+        ("R08", "extended"),
+    ]
     assert case.due("R08") == "2027-02-03 00:00"
 
 
@@ -708,9 +807,16 @@ def test_every_reason_is_returned_at_once() -> None:
         "2026-12-01 11:00",
         accepted=False,
     ).reasons
-    assert [r.code for r in reasons] == ["role_not_allowed", "stage_not_allowed", "already_detained"]
+    assert [r.code for r in reasons] == [
+        "role_not_allowed",
+        "stage_not_allowed",
+        "already_detained",
+    ]
     assert [r.article for r in reasons] == ["128, 131", "128, 131", "128"]
-    assert reasons[1].details == {"stage": "familiarization", "allowed": ["registered", "under_investigation"]}
+    assert reasons[1].details == {
+        "stage": "familiarization",
+        "allowed": ["registered", "under_investigation"],
+    }
 
 
 def test_payload_and_predicates_are_reported_together() -> None:
@@ -719,7 +825,12 @@ def test_payload_and_predicates_are_reported_together() -> None:
     codes = case.refusals(
         "detention",
         "investigator",
-        {"party": MINOR_2026, "detained_at": iso("2026-11-03 11:00"), "minor": False, "grounds": "x"},
+        {
+            "party": MINOR_2026,
+            "detained_at": iso("2026-11-03 11:00"),
+            "minor": False,
+            "grounds": "x",
+        },
         "2026-11-03 10:00",
     )
     assert codes == ["detained_after_protocol", "minor_mismatch"]
@@ -735,11 +846,15 @@ def test_a_refused_verdict_returns_the_same_state() -> None:
     case = Case()
     case.play(DETAINED)
     state = case.state
-    proposal = Proposal("custody_motion", ("prosecutor",), {"party": "x"}, at("2026-11-03 11:00"), 4)
+    proposal = Proposal(
+        "custody_motion", ("prosecutor",), {"party": "x"}, at("2026-11-03 11:00"), 4
+    )
     verdict = evaluate(PACK, state, proposal)
     assert not verdict.accepted
     assert verdict.state is state
-    assert verdict.changes == verdict.awaiting == verdict.notices == ()
+    assert verdict.changes == ()
+    assert verdict.awaiting == ()
+    assert verdict.notices == ()
 
 
 @pytest.mark.parametrize(
@@ -755,14 +870,70 @@ def test_a_refused_verdict_returns_the_same_state() -> None:
             "2017-06-05 10:00",
             ["kind_not_in_force"],
         ),
-        (GRAVE, "registration", "registrar", {}, "2026-11-03 10:00", ["case_exists", *["payload_missing"] * 5]),
-        (CUSTODY_ASKED, "decision", "prosecutor", {"request": NEWEST, "outcome": "granted"}, "2026-11-04 10:00", ["role_not_allowed"]),
-        (CUSTODY_ASKED, "decision", "investigation_head", {"request": 99, "outcome": "granted"}, "2026-11-04 10:00", ["no_such_request"]),
-        (CUSTODY_ASKED, "decision", "investigation_head", {"request": NEWEST, "outcome": "refused"}, "2026-11-04 10:00", ["reasons_required"]),
-        (CUSTODY_ASKED, "decision", "investigation_head", {"request": NEWEST, "outcome": "shortened", "reasons": "x"}, "2026-11-04 10:00", ["outcome_not_allowed", "until_required"]),
-        (CUSTODY_ASKED, "decision", "investigation_head", {"request": NEWEST, "outcome": "granted", "until": iso("2026-11-04 09:00")}, "2026-11-04 10:00", ["until_invalid"]),
-        (CUSTODY_ASKED, "custody_motion", "investigator", {"party": ADULT, "grounds": "again"}, "2026-11-04 10:00", ["request_pending"]),
-        (INDICTED[:-1], "completion_report", "investigator", {}, "2026-11-26 09:00", ["not_applicable"]),
+        (
+            GRAVE,
+            "registration",
+            "registrar",
+            {},
+            "2026-11-03 10:00",
+            ["case_exists", *["payload_missing"] * 5],
+        ),
+        (
+            CUSTODY_ASKED,
+            "decision",
+            "prosecutor",
+            {"request": NEWEST, "outcome": "granted"},
+            "2026-11-04 10:00",
+            ["role_not_allowed"],
+        ),
+        (
+            CUSTODY_ASKED,
+            "decision",
+            "investigation_head",
+            {"request": 99, "outcome": "granted"},
+            "2026-11-04 10:00",
+            ["no_such_request"],
+        ),
+        (
+            CUSTODY_ASKED,
+            "decision",
+            "investigation_head",
+            {"request": NEWEST, "outcome": "refused"},
+            "2026-11-04 10:00",
+            ["reasons_required"],
+        ),
+        (
+            CUSTODY_ASKED,
+            "decision",
+            "investigation_head",
+            {"request": NEWEST, "outcome": "shortened", "reasons": "x"},
+            "2026-11-04 10:00",
+            ["outcome_not_allowed", "until_required"],
+        ),
+        (
+            CUSTODY_ASKED,
+            "decision",
+            "investigation_head",
+            {"request": NEWEST, "outcome": "granted", "until": iso("2026-11-04 09:00")},
+            "2026-11-04 10:00",
+            ["until_invalid"],
+        ),
+        (
+            CUSTODY_ASKED,
+            "custody_motion",
+            "investigator",
+            {"party": ADULT, "grounds": "again"},
+            "2026-11-04 10:00",
+            ["request_pending"],
+        ),
+        (
+            INDICTED[:-1],
+            "completion_report",
+            "investigator",
+            {},
+            "2026-11-26 09:00",
+            ["not_applicable"],
+        ),
         (VERDICT, "entry_into_force", "trial_judge", {}, "2026-12-30 23:59", ["window_open"]),
     ],
 )
@@ -778,4 +949,7 @@ def test_allowed_checks_without_a_payload() -> None:
     from tergeu.procedure.engine import allowed
 
     proposal = Proposal("detention", ("prosecutor",), {}, at("2026-11-02 10:00"), 1)
-    assert [r.code for r in allowed(PACK, ProcState(), proposal)] == ["role_not_allowed", "stage_not_allowed"]
+    assert [r.code for r in allowed(PACK, ProcState(), proposal)] == [
+        "role_not_allowed",
+        "stage_not_allowed",
+    ]
