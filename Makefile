@@ -28,8 +28,8 @@ messages:       ## extract translatable strings into the kk/ru/en catalogues
 bench:          ## run the benchmarks against PostgreSQL (see docs/benchmarks.md)
 	.venv/bin/python bench/run.py
 
-rules:          ## regenerate docs/rules.md, the reference of the procedure pack
-	.venv/bin/python -m tergeu.procedure.reference docs/rules.md
+rules:          ## regenerate docs/rules.md and the pack's texts for translation from the pack
+	.venv/bin/python -m tergeu.procedure.reference docs/rules.md tergeu/cases/pack_messages.py
 
 clean:
 	rm -rf .venv .tools var/static

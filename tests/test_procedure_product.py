@@ -201,7 +201,8 @@ def test_familiarisation_pauses_the_investigation_term(world: World, case: Case)
     act_append(case=person_case, kind="investigation_completed", actor=alice, payload={})
     r07 = Deadline.objects.get(case=case, rule="R07", state__in=["running", "paused"])
     assert r07.state == "paused"
-    assert r07.remaining is not None and r07.remaining > timedelta(days=20)
+    assert r07.remaining is not None
+    assert r07.remaining > timedelta(days=20)
     assert Case.objects.get(pk=case.pk).stage == "familiarization"
 
 
@@ -225,3 +226,26 @@ def test_acts_by_the_engine_verify(world: World, case: Case) -> None:
     post(world, "alice", case, "release", {"party": SUSPECT, "grounds": "x"})
     assert Act.objects.filter(case=case).count() == 7
     assert verify_case(Case.objects.get(pk=case.pk)) == []
+
+
+def test_a_generated_form_records_a_pack_act(world: World, case: Case) -> None:
+    client = ApiClient(world.alice).client
+    client.force_login(world.alice)
+    url = reverse("web:act_new", args=[case.pk, "detention"])
+    detained = (clock.now() - timedelta(hours=1)).astimezone(clock.legal_zone())
+    response = client.post(
+        url,
+        {
+            "detention-party": VALID_IIN_2,
+            "detention-detained_at": detained.strftime("%Y-%m-%dT%H:%M"),
+            "detention-grounds": "caught in the act",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    act = Act.objects.get(case=case, kind="detention")
+    assert act.payload["party"] == SUSPECT
+    assert act.payload["minor"] is False
+    # the hidden case's form is not found for an outsider
+    other = ApiClient(world.ivan).client
+    other.force_login(world.ivan)
+    assert other.get(url).status_code == 404

@@ -5,10 +5,8 @@ OpenAPI schema."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest

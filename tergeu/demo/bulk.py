@@ -364,8 +364,7 @@ def _clean(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
         return raw
     _schemas_checked.add(kind)
     act_kind = kind_get(kind)
-    clean = payload_dump(act_kind, payload_validate(act_kind, raw))
-    return clean
+    return payload_dump(act_kind, payload_validate(act_kind, raw))
 
 
 @dataclass(frozen=True)

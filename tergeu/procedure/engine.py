@@ -15,7 +15,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tergeu.procedure.pack import DECISIONS, ActRule, Chain, DeadlineRule, Pack, Term, When
-from tergeu.procedure.rules import EFFECTS, GENERAL, PREDICATES, Context, Refusal, moment
+from tergeu.procedure.rules import (
+    EFFECTS,
+    GENERAL,
+    PREDICATES,
+    Context,
+    Refusal,
+    gettext_noop,
+    moment,
+)
 from tergeu.procedure.state import Clock, ProcState, Request, is_minor
 from tergeu.procedure.terms import term_end
 
@@ -140,9 +148,9 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
         run.reasons.append(
             Refusal(
                 "kind_not_in_force" if versions else "unknown_kind",
-                "This act is not provided for by the law in force on that date."
+                gettext_noop("This act is not provided for by the law in force on that date.")
                 if versions
-                else "Unknown act kind.",
+                else gettext_noop("Unknown act kind."),
                 details={"kind": proposal.kind, "date": run.day.isoformat()},
             )
         )
@@ -152,7 +160,7 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
         run.reasons.append(
             Refusal(
                 "role_not_allowed",
-                "Your role does not allow this act.",
+                gettext_noop("Your role does not allow this act."),
                 rule.article,
                 {"allowed": sorted(rule.performers)},
             )
@@ -160,13 +168,15 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
     if rule.stages is None:
         if state.stage:
             run.reasons.append(
-                Refusal("case_exists", "The case is already registered.", rule.article)
+                Refusal(
+                    "case_exists", gettext_noop("The case is already registered."), rule.article
+                )
             )
     elif state.stage not in rule.stages:
         run.reasons.append(
             Refusal(
                 "stage_not_allowed",
-                "This act is not allowed at the case's current stage.",
+                gettext_noop("This act is not allowed at the case's current stage."),
                 rule.article,
                 {"stage": state.stage, "allowed": sorted(rule.stages)},
             )
@@ -175,7 +185,7 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
         run.reasons.append(
             Refusal(
                 "not_applicable",
-                "The law in force does not provide for this act in this case.",
+                gettext_noop("The law in force does not provide for this act in this case."),
                 rule.article,
                 {"when": _describe(rule.when)},
             )
@@ -230,7 +240,7 @@ def _payload(run: _Run, rule: ActRule) -> bool:
                 run.reasons.append(
                     Refusal(
                         "payload_missing",
-                        "A required field is missing.",
+                        gettext_noop("A required field is missing."),
                         rule.article,
                         {"field": name},
                     )
@@ -241,7 +251,7 @@ def _payload(run: _Run, rule: ActRule) -> bool:
             run.reasons.append(
                 Refusal(
                     "payload_type",
-                    "A field has the wrong type.",
+                    gettext_noop("A field has the wrong type."),
                     rule.article,
                     {"field": name, "expected": kind},
                 )
@@ -281,7 +291,7 @@ def _no_duplicate_request(run: _Run, rule: ActRule) -> None:
             run.reasons.append(
                 Refusal(
                     "request_pending",
-                    "The same request is already awaiting a decision.",
+                    gettext_noop("The same request is already awaiting a decision."),
                     rule.article,
                     {"request": request.seq},
                 )
@@ -319,10 +329,11 @@ def _applies(run: _Run, when: When, payload: Mapping[str, Any] | None) -> bool:
             return False
     if when.minor is not None:
         party = (payload or {}).get("party")
-        if party:
-            minor = is_minor(str(party), _payload_day(run, payload))
-        else:
-            minor = any(p.minor for p in state.suspects())
+        minor = (
+            is_minor(str(party), _payload_day(run, payload))
+            if party
+            else any(p.minor for p in state.suspects())
+        )
         if minor != when.minor:
             return False
     if when.switch and not switch_on(run.pack, when.switch, state, run.day, body):
@@ -399,7 +410,9 @@ def _perform(run: _Run, rule: ActRule) -> None:
             run.reasons.append(
                 Refusal(
                     "chain_not_in_force",
-                    "No agreement or sanction procedure for this act is in force on that date.",
+                    gettext_noop(
+                        "No agreement or sanction procedure for this act is in force on that date."
+                    ),
                     rule.article,
                 )
             )
@@ -429,7 +442,7 @@ def _decide(run: _Run) -> str:
         run.reasons.append(
             Refusal(
                 "no_such_request",
-                "There is no request awaiting a decision with this number.",
+                gettext_noop("There is no request awaiting a decision with this number."),
                 details={"request": raw},
             )
         )
@@ -441,7 +454,7 @@ def _decide(run: _Run) -> str:
         run.reasons.append(
             Refusal(
                 "role_not_allowed",
-                "This request awaits the decision of another official.",
+                gettext_noop("This request awaits the decision of another official."),
                 step.article,
                 {"awaits": step.role},
             )
@@ -451,7 +464,7 @@ def _decide(run: _Run) -> str:
         run.reasons.append(
             Refusal(
                 "outcome_not_allowed",
-                "This outcome is not open to this decision.",
+                gettext_noop("This outcome is not open to this decision."),
                 step.article,
                 {"allowed": list(DECISIONS[step.decision])},
             )
@@ -459,12 +472,18 @@ def _decide(run: _Run) -> str:
     if outcome in ("refused", "shortened") and not str(payload.get("reasons") or "").strip():
         run.reasons.append(
             Refusal(
-                "reasons_required", "A refusal or a shorter term must give reasons.", step.article
+                "reasons_required",
+                gettext_noop("A refusal or a shorter term must give reasons."),
+                step.article,
             )
         )
     if outcome == "shortened" and not payload.get("until"):
         run.reasons.append(
-            Refusal("until_required", "A shorter term needs the date it ends.", step.article)
+            Refusal(
+                "until_required",
+                gettext_noop("A shorter term needs the date it ends."),
+                step.article,
+            )
         )
     if payload.get("until"):
         try:
@@ -474,7 +493,7 @@ def _decide(run: _Run) -> str:
             run.reasons.append(
                 Refusal(
                     "until_invalid",
-                    "The end of the term must be a moment after the decision.",
+                    gettext_noop("The end of the term must be a moment after the decision."),
                     step.article,
                 )
             )
@@ -523,8 +542,7 @@ def _requested_rule(pack: Pack, request: Request) -> ActRule:
 
 
 def _chain_version(pack: Pack, request: Request) -> Chain:
-    chain = next(c for c in pack.chains[request.chain] if c.window.valid_from == request.chain_from)
-    return chain
+    return next(c for c in pack.chains[request.chain] if c.window.valid_from == request.chain_from)
 
 
 def _day(pack: Pack, at: datetime) -> date:
@@ -631,7 +649,7 @@ def _start(
             run.reasons.append(
                 Refusal(
                     "term_exceeds_maximum",
-                    "The term set exceeds the maximum the law allows.",
+                    gettext_noop("The term set exceeds the maximum the law allows."),
                     rule.article,
                     {"until": until.isoformat(), "maximum": due.isoformat(), "rule": rule.id},
                 )

@@ -14,6 +14,12 @@ from typing import Any
 from tergeu.procedure.state import Covert, Person, ProcState, is_minor
 
 
+def gettext_noop(message: str) -> str:
+    """Marks an English message for the translation catalogues (`makemessages` extracts calls of
+    this name) without importing Django; the product translates it when shown."""
+    return message
+
+
 @dataclass(frozen=True)
 class Refusal:
     """One reason an act is refused: a stable code, an English message (a msgid the product
@@ -53,7 +59,9 @@ def _party_is_suspect(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "not_a_suspect",
-        "The person is not a suspect in this case (recognition agreed by the prosecutor first).",
+        gettext_noop(
+            "The person is not a suspect in this case (recognition agreed by the prosecutor first)."
+        ),
         "64(1)",
         {"party": ctx.payload["party"]},
     )
@@ -64,7 +72,9 @@ def _party_not_suspect(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "already_suspect",
-        "The person is already a suspect, or their recognition awaits the prosecutor.",
+        gettext_noop(
+            "The person is already a suspect, or their recognition awaits the prosecutor."
+        ),
         "202",
         {"party": ctx.payload["party"]},
     )
@@ -74,7 +84,10 @@ def _party_detained(ctx: Context) -> Refusal | None:
     if ctx.state.person(ctx.payload["party"]).detained_at is not None:
         return None
     return Refusal(
-        "not_detained", "The person is not detained.", "131", {"party": ctx.payload["party"]}
+        "not_detained",
+        gettext_noop("The person is not detained."),
+        "131",
+        {"party": ctx.payload["party"]},
     )
 
 
@@ -84,7 +97,7 @@ def _party_at_liberty(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "already_detained",
-        "The person is already detained or in custody.",
+        gettext_noop("The person is already detained or in custody."),
         "128",
         {"party": ctx.payload["party"]},
     )
@@ -96,7 +109,7 @@ def _party_deprived_of_liberty(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "not_deprived_of_liberty",
-        "The person is neither detained nor in custody.",
+        gettext_noop("The person is neither detained nor in custody."),
         "133",
         {"party": ctx.payload["party"]},
     )
@@ -106,7 +119,10 @@ def _party_in_custody(ctx: Context) -> Refusal | None:
     if ctx.state.person(ctx.payload["party"]).custody_from is not None:
         return None
     return Refusal(
-        "not_in_custody", "The person is not in custody.", "151", {"party": ctx.payload["party"]}
+        "not_in_custody",
+        gettext_noop("The person is not in custody."),
+        "151",
+        {"party": ctx.payload["party"]},
     )
 
 
@@ -115,7 +131,7 @@ def _detained_before_act(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "detained_after_protocol",
-        "The actual time of detention cannot be later than the protocol.",
+        gettext_noop("The actual time of detention cannot be later than the protocol."),
         "131(2)",
     )
 
@@ -126,7 +142,7 @@ def _minor_stated_correctly(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "minor_mismatch",
-        "Whether the detained person is a minor does not match their IIN.",
+        gettext_noop("Whether the detained person is a minor does not match their IIN."),
         "131(4)",
         {"party": ctx.payload["party"]},
     )
@@ -135,13 +151,15 @@ def _minor_stated_correctly(ctx: Context) -> Refusal | None:
 def _has_suspect(ctx: Context) -> Refusal | None:
     if any(p.status in ("suspect", "accused") for p in ctx.state.persons.values()):
         return None
-    return Refusal("no_suspect", "The case has no suspect.", "64")
+    return Refusal("no_suspect", gettext_noop("The case has no suspect."), "64")
 
 
 def _no_minor_suspect(ctx: Context) -> Refusal | None:
     if not any(p.minor for p in ctx.state.suspects()):
         return None
-    return Refusal("minor_suspect", "Not allowed when a suspect is a minor.", "190(6), 629-1(3)")
+    return Refusal(
+        "minor_suspect", gettext_noop("Not allowed when a suspect is a minor."), "190(6), 629-1(3)"
+    )
 
 
 def _no_detained_suspect(ctx: Context) -> Refusal | None:
@@ -149,7 +167,7 @@ def _no_detained_suspect(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "suspect_detained",
-        "A detained person must be released or taken into custody first.",
+        gettext_noop("A detained person must be released or taken into custody first."),
         "131(4)",
     )
 
@@ -160,7 +178,7 @@ def _covert_request(ctx: Context, *statuses: str) -> Refusal | None:
         return None
     return Refusal(
         "covert_state",
-        "No covert action of this case is in a state that allows this act.",
+        gettext_noop("No covert action of this case is in a state that allows this act."),
         "236",
         {"covert": ctx.payload["covert"], "expected": list(statuses)},
     )
@@ -177,7 +195,9 @@ def _covert_ended(ctx: Context) -> Refusal | None:
 def _covert_item(ctx: Context) -> Refusal | None:
     if 1 <= int(ctx.payload["item"]) <= 10:
         return None
-    return Refusal("covert_item", "Art. 231(1) lists covert actions 1 to 10.", "231(1)")
+    return Refusal(
+        "covert_item", gettext_noop("Art. 231(1) lists covert actions 1 to 10."), "231(1)"
+    )
 
 
 def _final_decision_made(ctx: Context) -> Refusal | None:
@@ -185,7 +205,7 @@ def _final_decision_made(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "no_final_decision",
-        "The target is notified after the final decision in the case.",
+        gettext_noop("The target is notified after the final decision in the case."),
         "240(1-1)",
     )
 
@@ -193,7 +213,7 @@ def _final_decision_made(ctx: Context) -> Refusal | None:
 def _qualified(ctx: Context) -> Refusal | None:
     if ctx.state.category:
         return None
-    return Refusal("not_qualified", "The offence has not been qualified yet.", "204")
+    return Refusal("not_qualified", gettext_noop("The offence has not been qualified yet."), "204")
 
 
 def _windows_elapsed(ctx: Context) -> Refusal | None:
@@ -202,7 +222,7 @@ def _windows_elapsed(ctx: Context) -> Refusal | None:
         return None
     return Refusal(
         "window_open",
-        "The period for appeals or objections has not ended yet.",
+        gettext_noop("The period for appeals or objections has not ended yet."),
         "418(1), 629-6",
         {"ends": min(c.due_at for c in open_windows).isoformat()},
     )
@@ -445,7 +465,9 @@ def _any_covert(status: str) -> Predicate:
     def check(ctx: Context) -> Refusal | None:
         if any(c.status == status for c in ctx.state.covert.values()):
             return None
-        return Refusal("covert_state", "No covert action of this case allows this act.", "236")
+        return Refusal(
+            "covert_state", gettext_noop("No covert action of this case allows this act."), "236"
+        )
 
     return check
 
@@ -453,19 +475,23 @@ def _any_covert(status: str) -> Predicate:
 GENERAL: dict[str, Predicate] = {
     "party_is_suspect": _anyone(
         lambda p: p.status in ("suspect", "accused"),
-        Refusal("no_suspect", "The case has no suspect.", "64"),
+        Refusal("no_suspect", gettext_noop("The case has no suspect."), "64"),
     ),
     "party_detained": _anyone(
         lambda p: p.detained_at is not None,
-        Refusal("not_detained", "Nobody in the case is detained.", "131"),
+        Refusal("not_detained", gettext_noop("Nobody in the case is detained."), "131"),
     ),
     "party_deprived_of_liberty": _anyone(
         lambda p: p.detained_at is not None or p.custody_until is not None,
-        Refusal("not_deprived_of_liberty", "Nobody in the case is detained or in custody.", "133"),
+        Refusal(
+            "not_deprived_of_liberty",
+            gettext_noop("Nobody in the case is detained or in custody."),
+            "133",
+        ),
     ),
     "party_in_custody": _anyone(
         lambda p: p.custody_until is not None,
-        Refusal("not_in_custody", "Nobody in the case is in custody.", "151"),
+        Refusal("not_in_custody", gettext_noop("Nobody in the case is in custody."), "151"),
     ),
     "covert_running": _any_covert("running"),
     "covert_ended": _any_covert("ended"),

@@ -385,7 +385,7 @@ class PackActForm(ActForm):
     def payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {}
         for name, (type_, _required) in self.fields_spec.items():
-            value = self.cleaned_data.get(name)
+            value: Any = self.cleaned_data.get(name)
             if value in (None, "") and type_ != "bool":
                 continue
             if type_ == "party":
@@ -405,9 +405,7 @@ def pack_form(kind: str, spec: dict[str, tuple[str, bool]]) -> type[PackActForm]
         if choices is not None and type_ == "text":
             field = forms.ChoiceField(label=label, choices=choices, required=required)
         elif type_ == "party":
-            field = forms.CharField(
-                label=label, required=required, validators=[IIN], max_length=12
-            )
+            field = forms.CharField(label=label, required=required, validators=[IIN], max_length=12)
         elif type_ == "datetime":
             field = forms.DateTimeField(
                 label=label,

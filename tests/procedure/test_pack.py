@@ -338,3 +338,10 @@ def test_the_value_vocabularies_are_documented() -> None:
     assert all(f"`{word}`" in chains for word in words)
     counting: Mapping[str, object] = pack_module._COUNTING
     assert all(f"`{name}`" in deadlines for name in counting)
+
+
+def test_pack_messages_are_the_pack_s_texts() -> None:
+    from tergeu.procedure.reference import messages
+
+    path = Path(__file__).resolve().parents[2] / "tergeu" / "cases" / "pack_messages.py"
+    assert path.read_text(encoding="utf-8") == messages(load_pack()), "run `make rules`"
