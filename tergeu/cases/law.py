@@ -72,7 +72,7 @@ def explain(rule: DeadlineRule, anchor: datetime, due: datetime, subject: str = 
         "%(duty)s: ends %(due)s — %(term)s (%(counting)s), CPC art. %(article)s "
         "as in force since %(since)s."
     ) % {
-        "duty": _(rule.duty).capitalize(),
+        "duty": _capitalized(_(rule.duty)),
         "due": _stamp(due.astimezone(zone)),
         "term": term,
         "counting": counting,
@@ -82,6 +82,11 @@ def explain(rule: DeadlineRule, anchor: datetime, due: datetime, subject: str = 
     if any(law.uncertain for law in pack().laws.values() if law.date == rule.window.valid_from):
         sentence += " " + _("(The date this version took effect is approximate.)")
     return sentence
+
+
+def _capitalized(text: str) -> str:
+    """The first letter upper-case, the rest as written (str.capitalize lowers proper names)."""
+    return text[:1].upper() + text[1:]
 
 
 def _stamp(moment: datetime) -> str:
@@ -171,7 +176,7 @@ def deadline_explain(deadline: Any) -> str:
     versions = pack().deadlines.get(deadline.rule, ())
     rule = next((r for r in versions if r.window.valid_from == deadline.in_force_since), None)
     if rule is None:
-        return str(_(deadline.duty)).capitalize()
+        return _capitalized(_(deadline.duty))
     return explain(rule, deadline.anchor_at or deadline.started_at, deadline.due_at)
 
 

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tergeu import clock
@@ -28,7 +29,7 @@ from tergeu.access.gate import (
     visible_reports,
 )
 from tergeu.access.models import Surface
-from tergeu.accounts.models import Official
+from tergeu.accounts.models import Official, Role
 from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
@@ -379,12 +380,29 @@ def _case_page(
             if reasons and kind in KINDS
         ],
         "deadline_rows": [(d, deadline_explain(d)) for d in detail.deadlines],
-        "awaiting": [(KINDS[a.kind].label, a) for a in detail.awaiting],
+        "awaiting": [
+            (KINDS[a.kind].label, a, role_label(a.role), DECISIONS[a.decision])
+            for a in detail.awaiting
+        ],
         "bound": bound,
         "attachment_form": attachment_form,
         **_timeline(case, timeline.journal_page(case), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
+
+
+DECISIONS = {
+    "agreement": gettext_lazy("agreement"),
+    "approval": gettext_lazy("approval"),
+    "sanction": gettext_lazy("sanction"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role or role group of the pack, as people say it."""
+    if role == "head":
+        return str(gettext_lazy("the head of the body"))
+    return str(Role(role).label) if role in Role.values else role
 
 
 def _timeline(case: Case, acts: list[Act], participants: list[Participant]) -> dict[str, Any]:
