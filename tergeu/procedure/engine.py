@@ -21,6 +21,7 @@ from tergeu.procedure.rules import (
     PREDICATES,
     Context,
     Refusal,
+    fixed,
     gettext_noop,
     moment,
 )
@@ -106,7 +107,7 @@ class _Run:
 
 def evaluate(pack: Pack, state: ProcState, proposal: Proposal) -> Verdict:
     """Judge `proposal` against `state` by the rules of `pack` in force at `proposal.at`."""
-    run = _Run(pack, proposal, state)
+    run = _Run(pack, replace(proposal, at=moment(proposal.at)), state)
     if proposal.kind == DECISION:
         capacity = _decide(run)
         rule = None
@@ -699,7 +700,7 @@ def _open_clock(state: ProcState, rule_id: str, subject: str) -> Clock | None:
 
 def _due(run: _Run, term: Term, counting: str, anchor: datetime) -> datetime:
     if term.immediately:
-        return anchor + timedelta(hours=run.pack.immediately_hours)
+        return fixed(anchor) + timedelta(hours=run.pack.immediately_hours)
     from tergeu.procedure.terms import Counting
 
     how = {"standard": Counting.STANDARD, "liberty": Counting.LIBERTY, "hours": Counting.HOURS}[
@@ -707,7 +708,8 @@ def _due(run: _Run, term: Term, counting: str, anchor: datetime) -> datetime:
     ]
     if how is Counting.HOURS and term.unit.value != "h":
         how = Counting.STANDARD
-    return term_end(anchor, term.amount, term.unit, how, run.pack.calendar, ZoneInfo(run.pack.zone))
+    zone = ZoneInfo(run.pack.zone)
+    return fixed(term_end(anchor, term.amount, term.unit, how, run.pack.calendar, zone))
 
 
 def _duration(term: Term) -> timedelta:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from tergeu.procedure.state import Covert, Person, ProcState, is_minor
@@ -48,7 +48,17 @@ Effect = Callable[[ProcState, Context], ProcState]
 
 
 def moment(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    """A moment given as ISO 8601 text or a datetime; an aware one at a fixed UTC offset."""
+    return fixed(value if isinstance(value, datetime) else datetime.fromisoformat(value))
+
+
+def fixed(value: datetime) -> datetime:
+    """The same instant at a fixed UTC offset. Arithmetic on a datetime of a zone with offset
+    changes is wall-clock arithmetic (an hour wrong across Almaty's move from +06 to +05 on
+    2024-03-01), and such a datetime in the repeated hour never equals a datetime of another
+    zone (PEP 495), not even its own JSON round trip."""
+    offset = value.utcoffset()
+    return value if offset is None else value.astimezone(timezone(offset))
 
 
 # --- predicates ---------------------------------------------------------------------------------

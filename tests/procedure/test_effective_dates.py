@@ -54,8 +54,8 @@ def test_covert_action_before_march_2018_is_sanctioned_by_the_prosecutor() -> No
     assert [r.code for r in judge.reasons] == ["role_not_allowed"]
     case.decide("prosecutor", "2018-02-28 12:00")
     assert case.state.covert[3].status == "running"
-    assert case.due("R62") == "2018-03-30 12:00"
-    assert case.due("R62C") == "2018-08-28 12:00"  # the 6-month overall cap (236(3), deleted)
+    assert case.due("R62") == "2018-03-31 00:00"  # 30 days: Fri 30 March
+    assert case.due("R62C") == "2018-08-29 00:00"  # the 6-month overall cap (236(3), deleted)
 
 
 def test_covert_action_from_march_2018_is_sanctioned_by_the_investigating_judge() -> None:
@@ -72,7 +72,7 @@ def test_covert_action_from_march_2018_is_sanctioned_by_the_investigating_judge(
     )
     assert [r.code for r in prosecutor.reasons] == ["role_not_allowed"]
     case.decide("investigating_judge", "2018-03-01 12:00")
-    assert case.due("R62") == "2018-03-31 12:00"
+    assert case.due("R62") == "2018-04-03 00:00"  # 30 days: Sat 31 March → Mon 2 April
     assert case.clocks("R62C") == []
 
 

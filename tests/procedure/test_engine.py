@@ -11,10 +11,12 @@ days off (4 January replaces 2 January, a Saturday); 8 March 2019 is a day off."
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import pytest
 
 from tergeu.procedure.engine import Proposal, evaluate
-from tergeu.procedure.state import ProcState
+from tergeu.procedure.state import ProcState, from_json, to_json
 from tests.procedure.helpers import (
     ADULT,
     MINOR_2017,
@@ -477,7 +479,7 @@ DEADLINES = [
         "2018-03-01 09:00",
         "until 28.02.2018 the prosecutor: 24 h",
     ),
-    ("R62", COVERT, "2026-12-05 15:00", "30 days L from the sanction"),
+    ("R62", COVERT, "2026-12-08 00:00", "30 days S from Thu 5 Nov: Sat 5 Dec moves to Mon 7"),
     (
         "R62",
         [
@@ -487,7 +489,7 @@ DEADLINES = [
         "2026-11-30 09:00",
         "the judge's shorter end",
     ),
-    ("R62M", COVERT, "2026-12-02 15:00", "3 days before R62's end"),
+    ("R62M", COVERT, "2026-12-05 00:00", "3 days before R62's end"),
     (
         "R62C",
         [
@@ -500,8 +502,8 @@ DEADLINES = [
             ),
             decide("prosecutor", "2018-02-28 15:00"),
         ],
-        "2018-08-28 15:00",
-        "until 28.02.2018: 6 months L overall",
+        "2018-08-29 00:00",
+        "until 28.02.2018: 6 months S overall, Tue 28 Aug",
     ),
     ("R63", COVERT_ENDED, "2026-11-24 00:00", "2 days S from Fri 20 Nov: Sun 22 moves to Mon 23"),
     (
@@ -953,3 +955,74 @@ def test_allowed_checks_without_a_payload() -> None:
         "role_not_allowed",
         "stage_not_allowed",
     ]
+
+
+# --- sanctions without a term, and extensions that came too late ---------------------------------
+
+
+def test_a_sanction_without_a_term_runs_for_the_statutory_maximum() -> None:
+    case = Case()
+    case.play([*CUSTODY, *COVERT[len(GRAVE) :]])
+    person = case.state.person(ADULT)
+    assert (person.custody_from, person.custody_until) == (at("2026-11-03 09:05"), None)
+    (covert,) = case.state.covert.values()
+    assert (covert.status, covert.until) == ("running", None)
+    assert case.due("R62") == "2026-12-08 00:00"
+    # In custody for the predicates: may not be detained again, may be released or extended.
+    payload = {
+        "party": ADULT,
+        "detained_at": iso("2026-11-06 09:00"),
+        "minor": False,
+        "grounds": "x",
+    }
+    assert case.refusals("detention", "investigator", payload, "2026-11-06 10:00") == [
+        "already_detained"
+    ]
+
+
+def test_a_custody_extension_granted_after_the_release_is_moot() -> None:
+    case = Case()
+    case.play([*CUSTODY_EXTENSION, decide("prosecutor", "2026-12-22 10:00")])
+    case.act("release", "investigator", {"party": ADULT, "grounds": "bail"}, "2026-12-22 12:00")
+    case.decide("investigating_judge", "2026-12-23 10:00")
+    person = case.state.person(ADULT)
+    assert (person.custody_from, person.custody_until, person.detained_at) == (None, None, None)
+    assert case.clock("R44").state == "met"  # discharged by the release, not extended
+    assert [c.rule for c in case.state.open_clocks()] == ["R01", "R08", "R10"]
+
+
+def test_a_covert_extension_granted_after_the_action_ended_is_moot() -> None:
+    case = Case()
+    case.play(COVERT)
+    payload = {"covert": NEWEST, "until": iso("2027-01-04 15:00"), "grounds": "ongoing"}
+    case.act("covert_extension", "investigator", payload, "2026-12-01 10:00")
+    case.act("covert_end", "investigator", {"covert": NEWEST}, "2026-12-01 12:00")
+    case.decide("investigating_judge", "2026-12-01 16:00")
+    assert case.state.covert[3].status == "ended"
+    assert case.clock("R62").state == "met"
+    assert case.due("R62") == "2026-12-08 00:00"
+
+
+# --- Almaty's offset change (+06 to +05 at 2024-03-01 00:00: 23:00–24:00 of 29 February repeats) --
+
+
+def test_hour_terms_are_exact_across_the_offset_change() -> None:
+    def elapsed(rule: str, since: str) -> timedelta:
+        # Differences of one zone's datetimes are wall-clock differences: compare in UTC.
+        return case.clock(rule).due_at.astimezone(UTC) - at(since).astimezone(UTC)
+
+    case = Case()
+    case.play(opening("2024-02-26 10:00"))
+    case.play([detention(ADULT, "2024-02-29 20:00", "2024-02-29 22:30")])
+    assert elapsed("R37", "2024-02-29 22:30") == timedelta(hours=12)  # 09:30 +05 on 1 March
+    assert elapsed("R41", "2024-02-29 20:00") == timedelta(hours=40)
+    case.act("custody_motion", "investigator", {"party": ADULT, "grounds": "x"}, "2024-02-29 22:40")
+    assert elapsed("X-HEAD", "2024-02-29 22:40") == timedelta(hours=3)  # immediately
+
+
+def test_a_state_with_a_moment_in_the_repeated_hour_survives_json() -> None:
+    case = Case()
+    case.play(opening("2024-02-26 10:00"))
+    case.play([detention(ADULT, "2024-02-27 23:30", "2024-02-28 00:30")])
+    assert case.clock("R39").due_at.isoformat() == "2024-02-29T23:30:00+06:00"  # the first
+    assert from_json(to_json(case.state)) == case.state
