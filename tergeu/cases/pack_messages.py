@@ -164,7 +164,6 @@ PACK_TEXTS = (
     gettext_noop("send the case of the detained misdemeanour suspect to the prosecutor"),
     gettext_noop("send the materials of the urgent action to the investigating judge"),
     gettext_noop("send the materials to the prosecutor for the transfer by jurisdiction"),
-    gettext_noop("start of the pre-trial investigation"),
     gettext_noop("termination approved; suspect, defender, victim and civil parties to be notified"),
     gettext_noop("the covert action's period ends: extend it or stop it"),
     gettext_noop("the custody motion must reach the investigating judge"),

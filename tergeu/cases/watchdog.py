@@ -212,13 +212,18 @@ def watchdog_pass(now: datetime | None = None, *, batch: int = 1000) -> Watchdog
     now = now or clock.now()
     summary = WatchdogSummary()
     for step in STEPS:
-        while (moved := _step_batch(step, now, batch)) is not None:
+        claimed = batch
+        # A short batch is the last: what it did not find is done, or held by another pass,
+        # whose work it is.
+        while claimed == batch:
+            moved, claimed = _step_batch(step, now, batch)
             summary += moved
     return summary
 
 
-def _step_batch(step: Step, now: datetime, batch: int) -> WatchdogSummary | None:
-    """Claim up to `batch` deadlines for `step` and take them up; None when none is left."""
+def _step_batch(step: Step, now: datetime, batch: int) -> tuple[WatchdogSummary, int]:
+    """Claim up to `batch` deadlines for `step` and take them up; returns what was done and
+    how many were claimed."""
     with transaction.atomic():
         # SKIP LOCKED: a row another pass (or an act closing the deadline) holds is left for
         # later, without waiting. NO KEY UPDATE, the lock an UPDATE of a non-key column takes,
@@ -229,7 +234,7 @@ def _step_batch(step: Step, now: datetime, batch: int) -> WatchdogSummary | None
             .values_list(*CLAIMED_FIELDS)[:batch]
         )
         if not rows:
-            return None
+            return WatchdogSummary(), 0
         claimed = [Claimed(*row) for row in rows]
         # The rows are locked and their state re-checked under the lock, so this UPDATE takes
         # every one of them; its condition keeps a step from ever happening twice.
@@ -244,7 +249,7 @@ def _step_batch(step: Step, now: datetime, batch: int) -> WatchdogSummary | None
                 for recipient in dict.fromkeys(step.audience(officials, deadline))
             ]
         )
-    return WatchdogSummary(**{step.counter: moved, "notifications": sent})
+    return WatchdogSummary(**{step.counter: moved, "notifications": sent}), len(claimed)
 
 
 def _notification(step: Step, deadline: Claimed, recipient: int, now: datetime) -> Notification:

@@ -92,13 +92,7 @@ def act_append(
             facts,
             at=performed_at,
             roles=roles,
-            agency_kinds=law.agency_kinds(
-                [
-                    clean_payload.get("to_unit_id"),
-                    clean_payload.get("investigation_unit_id"),
-                    old.investigation_unit_id,
-                ]
-            ),
+            agency_kinds=_agency_kinds(locked, clean_payload),
         )
         if not verdict.accepted:
             raise law.refusal(verdict.reasons)
@@ -187,12 +181,21 @@ def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
     return mine
 
 
+def _agency_kinds(case: Case, payload: dict[str, Any]) -> dict[int, str]:
+    """The kinds of the units the act concerns: the case's (already loaded with it) and, for a
+    transfer, the receiving one."""
+    kinds = {case.investigation_unit_id: case.investigation_unit.kind}
+    if payload.get("to_unit_id"):
+        kinds |= law.agency_kinds([payload["to_unit_id"]])
+    return kinds
+
+
 def _lock(case: Case) -> Case:
     """The case row, locked until commit: appends to one case queue here, and seq and prev_hash
     come from the locked row. Only the case row: locking the joined prosecutor's office too
     would queue every append under that office behind one another."""
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("supervising_office")
+        .select_related("supervising_office", "investigation_unit")
         .get(pk=case.pk)
     )
