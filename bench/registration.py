@@ -22,14 +22,16 @@ from django.db import connection, connections
 
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Role
-from tergeu.cases.law import pack
+from tergeu.cases.clocks import deadline_fields
+from tergeu.cases.law import advance
+from tergeu.cases.projection import ActFacts, CaseState
+from tergeu.demo.bulk import DEADLINE_FIELDS
 from tergeu.demo.reference import reference_load
 from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
-from tergeu.procedure.terms import Counting, Unit, term_end
+from tergeu.procedure.state import to_json
 from tergeu.registry.services import case_register
 
 QUALIFICATION = {"article": "188", "part": "1", "paragraph": "", "offence_category": "small"}
-NOTIFY_DUTY = "notify the prosecutor of the start of the pre-trial investigation"
 SUMMARY = "Кража мобильного телефона (замер регистрации)"
 
 
@@ -99,7 +101,7 @@ INSERT_CASE = (
     "INSERT INTO cases_case (register_number, registered_at, summary, qualification_article, "
     "qualification_part, qualification_paragraph, offence_category, investigation_form, stage, "
     "investigation_unit_id, supervising_office_id, procedure, last_seq, last_hash) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', 'registered', %s, %s, '{}', 0, %s) RETURNING id"
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', 'registered', %s, %s, %s, 0, %s) RETURNING id"
 )
 INSERT_ACT = (
     "INSERT INTO journal_act (case_id, seq, kind, payload, actor_id, actor_role, performed_at, "
@@ -111,9 +113,8 @@ INSERT_ASSIGNMENT = (
     "VALUES (%s, %s, 'registrar', 1)"
 )
 INSERT_DEADLINE = (
-    "INSERT INTO cases_deadline (case_id, rule, article, duty, started_at, due_at, state, "
-    "started_by_seq, key, subject, term, responsible_role, escalation) "
-    "VALUES (%s, %s, %s, %s, %s, %s, 'running', 1, 'R01/1', '', '1d', 'conducting', 0)"
+    f"INSERT INTO cases_deadline (case_id, {', '.join(DEADLINE_FIELDS)}, escalation) "
+    f"VALUES (%s, {', '.join(['%s'] * len(DEADLINE_FIELDS))}, 0)"
 )
 UPDATE_HEAD = "UPDATE cases_case SET last_seq = 1, last_hash = %s WHERE id = %s"
 
@@ -124,7 +125,7 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
     from psycopg.types.json import Jsonb
 
     q = QUALIFICATION
-    calendar = pack().calendar
+    kinds = {desk.unit_id: "police"}
     for _ in range(count):
         now = clock.now()
         year = now.astimezone(clock.legal_zone()).year
@@ -133,9 +134,6 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
             number = settings.REGISTER_NUMBER_FORMAT.format(
                 yy=year % 100, region=desk.region, authority=desk.authority, seq=seq
             )
-            values = [number, now, SUMMARY, q["article"], q["part"], q["paragraph"]]
-            values += [q["offence_category"], desk.unit_id, desk.supervisor_id, GENESIS_HASH]
-            (case_id,) = cur.execute(INSERT_CASE, values).fetchone()
             payload = {
                 "register_number": number,
                 "report_id": None,
@@ -144,6 +142,14 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
                 "investigation_unit_id": desk.unit_id,
                 "supervising_office_id": desk.supervisor_id,
             }
+            # The same rows as the service: the engine's state and clocks (computing them is
+            # the law's cost, not the framework's, so the baseline pays it too).
+            facts = ActFacts(1, "registration", payload, desk.registrar_id, "registrar")
+            _, state = advance(CaseState(), facts, at=now, roles=("registrar",), agency_kinds=kinds)
+            values = [number, now, SUMMARY, q["article"], q["part"], q["paragraph"]]
+            values += [q["offence_category"], desk.unit_id, desk.supervisor_id]
+            values += [Jsonb(to_json(state.procedure)), GENESIS_HASH]
+            (case_id,) = cur.execute(INSERT_CASE, values).fetchone()
             canonical = act_document(
                 register_number=number,
                 seq=1,
@@ -170,8 +176,10 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
                 ],
             )
             cur.execute(INSERT_ASSIGNMENT, [case_id, desk.registrar_id])
-            due = term_end(now, 1, Unit.DAYS, Counting.STANDARD, calendar, clock.legal_zone())
-            cur.execute(INSERT_DEADLINE, [case_id, "R01", "179(1)", NOTIFY_DUTY, now, due])
+            officials = {"lead_investigator_id": None, "procedural_prosecutor_id": None}
+            for running in state.procedure.clocks.values():
+                fields = deadline_fields(running, officials=officials)
+                cur.execute(INSERT_DEADLINE, [case_id, *(fields[n] for n in DEADLINE_FIELDS)])
             cur.execute(UPDATE_HEAD, [digest, case_id])
 
 

@@ -23,14 +23,19 @@ DUE_SOON = 300  # warned this pass
 BREACHED = 300  # due two hours ago: breached
 LONG_BREACHED = 100  # due 30 hours ago: breached and escalated in the same pass
 WITH_WORK = DUE_SOON + BREACHED + LONG_BREACHED
-INDEXES = {"warned": "deadline_warn_due", "breached": "deadline_running_due"}
+INDEXES = {
+    "warned": "deadline_warn_due",
+    "breached": "deadline_breach_due",
+    "escalated": "deadline_escalate_due",
+}
 
-# The bench's rows, numbered by their key ("BENCH/<n>"); every tenth is the prosecutor's.
+# The bench's rows, numbered by their key ("BENCH/<n>"); every tenth is the prosecutor's. They
+# start far from due (LAY_OUT places them), so the first, untimed pass leaves them alone.
 INSERT = """
 INSERT INTO cases_deadline (case_id, rule, article, duty, started_at, due_at, state, key,
     subject, term, responsible_role, escalation)
-SELECT c.id, %(rule)s, '192(1)', 'complete the pre-trial investigation', %(now)s, %(now)s,
-    'running', %(rule)s || '/' || g, '', '2m',
+SELECT c.id, %(rule)s, '192(1)', 'complete the pre-trial investigation', %(now)s,
+    %(now)s + interval '100 days', 'running', %(rule)s || '/' || g, '', '2m',
     CASE WHEN g %% 10 = 0 THEN 'prosecutor' ELSE 'body' END, 0
 FROM generate_series(%(first)s, %(last)s) AS g
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM cases_case) AS c

@@ -235,7 +235,7 @@ class Deadline(models.Model):
         blank=True,
         related_name="deadlines",
     )
-    rule = models.CharField(_("rule"), max_length=16)  # catalogue id, e.g. "R01"
+    rule = models.CharField(_("rule"), max_length=32)  # catalogue id, e.g. "R01"
     article = models.CharField(_("article"), max_length=32)
     duty = models.CharField(_("duty"), max_length=200)
     started_at = models.DateTimeField()
@@ -271,10 +271,17 @@ class Deadline(models.Model):
                 condition=models.Q(state="running", escalation=0),
                 name="deadline_warn_due",
             ),
+            # Separate partial indexes for the breach step and the escalation step: with one
+            # index over both, PostgreSQL misjudges how few rows each step matches.
             models.Index(
-                fields=["due_at", "escalation"],
-                condition=models.Q(state="running"),
-                name="deadline_running_due",
+                fields=["due_at"],
+                condition=models.Q(state="running", escalation__lt=2),
+                name="deadline_breach_due",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state="running", escalation=2),
+                name="deadline_escalate_due",
             ),
         ]
         constraints: ClassVar = [

@@ -162,7 +162,7 @@ class Step:
 
     def candidates(self, now: datetime) -> QuerySet[Deadline]:
         """The deadlines this step would take at `now`. Each filter matches one of the partial
-        indexes `deadline_warn_due` and `deadline_running_due`."""
+        indexes `deadline_warn_due`, `deadline_breach_due` and `deadline_escalate_due`."""
         running = Deadline.objects.filter(self.below, state=DeadlineState.RUNNING)
         if self.level == WARNED:
             return running.filter(warn_at__lte=now, due_at__gt=now).order_by("warn_at")

@@ -195,7 +195,7 @@ def _lock(case: Case) -> Case:
     come from the locked row. Only the case row: locking the joined prosecutor's office too
     would queue every append under that office behind one another."""
     return (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .select_related("supervising_office", "investigation_unit")
         .get(pk=case.pk)
     )

@@ -55,13 +55,14 @@ def notifications_send(notifications: Sequence[Notification]) -> int:
 
 
 def _already_sent(notifications: Sequence[Notification]) -> set[tuple[int, int, str]]:
+    """(recipient, deadline, kind) of the stored notifications about these deadlines."""
     deadline_ids = {n.deadline_id for n in notifications if n.deadline_id is not None}
     if not deadline_ids:
         return set()
     rows = Notification.objects.filter(
         deadline_id__in=deadline_ids, kind__in={n.kind for n in notifications}
     ).values_list("recipient_id", "deadline_id", "kind")
-    return {(recipient, deadline, kind) for recipient, deadline, kind in rows if deadline}
+    return {(recipient, deadline, kind) for recipient, deadline, kind in rows}
 
 
 def notifications_mark_read(*, actor: Official, ids: Iterable[int] | None = None) -> int:
