@@ -23,11 +23,6 @@ DUE_SOON = 300  # warned this pass
 BREACHED = 300  # due two hours ago: breached
 LONG_BREACHED = 100  # due 30 hours ago: breached and escalated in the same pass
 WITH_WORK = DUE_SOON + BREACHED + LONG_BREACHED
-INDEXES = {
-    "warned": "deadline_warn_due",
-    "breached": "deadline_breach_due",
-    "escalated": "deadline_escalate_due",
-}
 
 # The bench's rows, numbered by their key ("BENCH/<n>"); every tenth is the prosecutor's. They
 # start far from due (LAY_OUT places them), so the first, untimed pass leaves them alone.
