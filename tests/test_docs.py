@@ -124,6 +124,12 @@ GLOSSARY_NAMES = [
     "supervising_office",
     "lead_investigator",
     "procedural_prosecutor",
+    "ProcState",
+    "Clock",
+    "Request",
+    "decision",
+    "Notification",
+    "watchdog",
 ]
 CHOICES: list[type[TextChoices]] = [
     Role,

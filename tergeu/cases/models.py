@@ -14,23 +14,27 @@ from tergeu.accounts.models import Agency, Official
 
 
 class Stage(models.TextChoices):
-    """Case-level states (DOMAIN-KZ §13.1). The report-only states live on the crime report."""
+    """Case-level states (DOMAIN-KZ §13.1): the stages of the procedure pack (a test keeps the
+    two equal). The report-only states live on the crime report."""
 
     REGISTERED = "registered", _("Registered, pre-trial investigation started")
-    URGENT_ACTIONS = "urgent_actions", _("Urgent actions before registration")
     UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    INTERRUPTION_PENDING = (
+        "interruption_pending",
+        _("Interruption awaiting the prosecutor's agreement"),
+    )
     TERMS_INTERRUPTED = "terms_interrupted", _("Terms interrupted")
     TERMINATION_PENDING_APPROVAL = "termination_pending", _("Termination pending approval")
     TERMINATED = "terminated", _("Terminated")
-    INVESTIGATION_COMPLETED = "investigation_completed", _("Investigation completed (notice)")
     FAMILIARIZATION = "familiarization", _("Familiarisation with the materials")
-    FINAL_DOC_DRAFTED = "final_doc_drafted", _("Final document drafted")
-    PENDING_HEAD_AGREEMENT = "pending_head_agreement", _("At the head of the body")
+    INVESTIGATION_COMPLETED = "investigation_completed", _("Investigation completed")
     AT_PROSECUTOR = "at_prosecutor", _("At the prosecutor")
-    RETURNED = "returned", _("Returned for additional investigation")
     SENT_TO_COURT = "sent_to_court", _("Sent to court")
+    TRIAL_SCHEDULED = "trial_scheduled", _("Trial scheduled")
     TRIAL = "trial", _("Trial")
     JUDGMENT_ISSUED = "judgment_issued", _("Judgment issued")
+    WRIT_REVIEW = "writ_review", _("Writ case before the court")
+    WRIT_VERDICT = "writ_verdict", _("Writ verdict issued")
     IN_APPEAL = "in_appeal", _("In appeal")
     IN_FORCE = "in_force", _("In force")
     EXECUTION = "execution", _("Execution of the sentence")

@@ -345,3 +345,13 @@ def test_pack_messages_are_the_pack_s_texts() -> None:
 
     path = Path(__file__).resolve().parents[2] / "tergeu" / "cases" / "pack_messages.py"
     assert path.read_text(encoding="utf-8") == messages(load_pack()), "run `make rules`"
+
+
+def test_the_case_stages_are_the_pack_s() -> None:
+    import django
+
+    django.setup()
+    from tergeu.cases.models import Stage
+
+    pack = load_pack()
+    assert set(Stage.values) == set(pack.stages) - {pack.initial_stage()}
