@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -400,7 +400,7 @@ class _Reader:
         for key, members in _table(top, "role_groups", "pack.toml [role_groups]").items():
             here = self.where("pack.toml", f"role_groups.{key}")
             self.groups[key] = frozenset(self.role_list(members, here))
-        for index, row in _rows(top, "stage"):
+        for index, row in _rows(top, "stage", self.where("pack.toml", "stage")):
             here = self.where("pack.toml", f"stage[{index}]")
             _keys(row, _STAGE_KEYS, here)
             code = _get(row, "code", str, here)
@@ -432,10 +432,18 @@ class _Reader:
         )
         notifications = tuple(
             self.notification(index, row)
-            for index, row in _rows(self.data["notifications.toml"], "notification")
+            for index, row in _rows(
+                self.data["notifications.toml"],
+                "notification",
+                self.where("notifications.toml", "notification"),
+            )
         )
         not_modelled = []
-        for index, row in _rows(self.data["deadlines.toml"], "not_modelled"):
+        for index, row in _rows(
+            self.data["deadlines.toml"],
+            "not_modelled",
+            self.where("deadlines.toml", "not_modelled"),
+        ):
             here = self.where("deadlines.toml", f"not_modelled[{index}]")
             _keys(row, _NOT_MODELLED_KEYS, here)
             not_modelled.append(
@@ -481,6 +489,8 @@ class _Reader:
             if required:
                 raise PackError(f"{where}: missing")
             return None
+        if isinstance(value, datetime):
+            raise PackError(f"{where}: a date without a time of day, e.g. 2018-03-01")
         if isinstance(value, date):
             return value
         if isinstance(value, str) and ":" in value:
@@ -591,7 +601,7 @@ class _Reader:
         window: Any,
     ) -> dict[str, tuple[Any, ...]]:
         result: dict[str, list[Any]] = {}
-        for index, row in _rows(self.data[file], table):
+        for index, row in _rows(self.data[file], table, self.where(file, table)):
             here = self.where(file, f"{table}[{index}]")
             rule = read(row, here)
             versions = result.setdefault(ident(rule), [])
@@ -747,8 +757,12 @@ def _check_references(pack: Pack, reader: _Reader) -> None:
                     raise PackError(f"{here}: undefined effect {name!r}")
             if rule.chain and rule.chain not in pack.chains:
                 raise PackError(f"{here}.chain: undefined chain {rule.chain!r}")
-            if not rule.chain and (rule.granted_to or rule.on_granted or rule.pending):
-                raise PackError(f"{here}: granted_to / on_granted / pending need a chain")
+            outcome_keys = (rule.granted_to, rule.refused_to, rule.on_granted, rule.on_refused)
+            if not rule.chain and (rule.pending or any(outcome_keys)):
+                raise PackError(
+                    f"{here}: pending / granted_to / refused_to / on_granted / on_refused "
+                    "need a chain"
+                )
     for chain_id, chain_versions in pack.chains.items():
         for chain in chain_versions:
             for step in chain.steps:
@@ -777,7 +791,33 @@ def _check_references(pack: Pack, reader: _Reader) -> None:
         if note.on not in events:
             raise PackError(f"{reader.where('notifications.toml', note.id)}.on: undefined event")
         reader.role_list(list(note.to), f"{reader.where('notifications.toml', note.id)}.to")
+    _check_groups(pack, reader)
+    for name, ids in (
+        ("notifications.toml", [n.id for n in pack.notifications]),
+        ("deadlines.toml", [n.id for n in pack.not_modelled]),
+    ):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise PackError(f"{reader.where(name, 'id')}: declared twice: {repeated}")
     _check_reachable(pack, reader)
+
+
+def _check_groups(pack: Pack, reader: _Reader) -> None:
+    """Every clock group a stage or chain pauses is some deadline's, and the reverse: a typo
+    would otherwise leave a clock running where the law stops it."""
+    paused = {g for stage in pack.stages.values() for g in stage.pauses}
+    paused |= {g for versions in pack.chains.values() for chain in versions for g in chain.pauses}
+    used = {rule.group for versions in pack.deadlines.values() for rule in versions} - {""}
+    if paused - used:
+        raise PackError(
+            f"{reader.where('pack.toml', 'pauses')}: no deadline is in group(s) "
+            f"{sorted(paused - used)}"
+        )
+    if used - paused:
+        raise PackError(
+            f"{reader.where('deadlines.toml', 'group')}: nothing pauses group(s) "
+            f"{sorted(used - paused)}"
+        )
 
 
 def event_names(pack: Pack) -> set[str]:
@@ -869,10 +909,10 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _rows(data: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
+def _rows(data: Mapping[str, Any], key: str, where: str) -> list[tuple[int, Mapping[str, Any]]]:
     value = data.get(key, [])
     if not isinstance(value, list):
-        raise PackError(f"{key}: expected an array of tables ([[{key}]])")
+        raise PackError(f"{where}: expected an array of tables ([[{key}]])")
     return list(enumerate(value))
 
 

@@ -210,6 +210,35 @@ REFUSALS = [
         ["act[0]", ".valid_from", "unknown law '999-IX'"],
     ),
     (
+        "a date with a time of day",
+        "acts.toml",
+        'valid_from = "law:code"',
+        "valid_from = 2015-01-01T00:00:00",
+        ["act[0]", ".valid_from", "without a time of day"],
+    ),
+    (
+        "an outcome stage on an act without a chain",
+        "acts.toml",
+        'to = "registered"\neffects = ["register"]',
+        'to = "registered"\nrefused_to = "registered"\neffects = ["register"]',
+        ["'registration'", "need a chain"],
+    ),
+    (
+        "a clock group nothing pauses",
+        "deadlines.toml",
+        'group = "investigation"',
+        'group = "investigaton"',
+        [": group", "nothing pauses group(s) ['investigaton']"],
+    ),
+    (
+        "a notification declared twice",
+        "notifications.toml",
+        "",
+        '\n[[notification]]\nid = "N-289"\non = "termination.granted"\nto = ["body"]\n'
+        'about = "x"\narticle = "289"\nvalid_from = "law:code"\n',
+        [": id", "declared twice: ['N-289']"],
+    ),
+    (
         "invalid TOML",
         "chains.toml",
         "[[chain]]\n",
