@@ -36,6 +36,7 @@ from tergeu.demo.stories import (
 )
 from tergeu.journal.services import act_append
 from tergeu.persons.services import person_get_or_create
+from tergeu.procedure.state import from_json, is_minor
 from tergeu.registry.models import CrimeReport, ReportSource, ReportStatus
 from tergeu.registry.services import (
     report_forward,
@@ -319,11 +320,66 @@ class Planner:
 
         return self.add(at, run)
 
+    def decide(self, story: Story, at: datetime, actor: str, kind: str) -> bool:
+        """The official grants the open request of `kind` (found when the step is played)."""
+        official = self.official(actor)
+
+        def run() -> None:
+            assert story.case is not None
+            state = from_json(story.case.procedure)
+            seq = max(r.seq for r in state.requests.values() if r.kind == kind)
+            act_append(
+                case=story.case,
+                kind="decision",
+                actor=official,
+                payload={"request": seq, "outcome": "granted"},
+            )
+
+        return self.add(at, run)
+
+    def detain(self, story: Story, at: datetime, person: FakePerson) -> datetime | None:
+        """A detention with its notice and interrogation; then a release, or a custody motion
+        agreed by the head and the prosecutor and awaiting the investigating judge."""
+        party = f"iin:{person.iin}"
+        detained_at = at - timedelta(minutes=self.rng.randrange(20, 150))
+        payload = {
+            "party": party,
+            "detained_at": detained_at.isoformat(),
+            "minor": is_minor(party, detained_at.date()),
+            "grounds": "задержан на месте преступления",
+        }
+        steps = [
+            (at, story.lead, "detention", payload),
+            (self.later(at, 1, 10), story.lead, "detention_notice", {"party": party}),
+            (self.later(at, 2, 20), story.lead, "suspect_interrogation", {"party": party}),
+        ]
+        for when, actor, kind, body in steps:
+            if not self.act(story, when, actor, kind, body):
+                return None
+        at = max(when for when, *_ in steps)
+        if self.rng.random() < 0.5:
+            at = self.later(at, 1, 12)
+            release = {"party": party, "grounds": "основания для задержания отпали"}
+            return at if self.act(story, at, story.lead, "release", release) else None
+        at = self.later(at, 1, 4)
+        motion = {"party": party, "grounds": "может скрыться от следствия"}
+        if not self.act(story, at, story.lead, "custody_motion", motion):
+            return None
+        at = self.later(at, 1, 3)
+        if not self.decide(story, at, story.unit.head, "custody_motion"):
+            return None
+        at = self.later(at, 1, 3)
+        return at if self.decide(story, at, story.unit.prosecutor, "custody_motion") else None
+
     def investigate(self, story: Story, crime: Crime, at: datetime) -> datetime | None:
         """The procedural prosecutor, participants, requalification and notes, in time order;
         None once a step falls after the anchor."""
         rng, unit = self.rng, story.unit
         prosecutor = self.official(unit.prosecutor)
+        if rng.random() < 0.85:  # the rest show the duty of art. 179(1) overdue
+            at = self.later(at, 1, 20)
+            if not self.act(story, at, story.lead, "prosecutor_notice", {}):
+                return None
         at = self.later(at, 4, 72)
         if not self.act(
             story,
@@ -346,6 +402,11 @@ class Planner:
             done = self.admit(story, at, role, person) if person else self.admit_entity(story, at)
             if not done:
                 return None
+            if role == "suspect" and person is not None and rng.random() < 0.5:
+                detained = self.detain(story, self.later(at, 1, 48), person)
+                if detained is None:
+                    return None
+                at = detained
         if crime.requalified and rng.random() < 0.7:
             part, paragraph, category = crime.requalified
             at = self.later(at, 24, 240)
@@ -356,6 +417,9 @@ class Planner:
                 "offence_category": category,
             }
             if not self.act(story, at, story.lead, "qualification", payload):
+                return None
+            at = self.later(at, 1, 8)
+            if not self.decide(story, at, unit.prosecutor, "qualification"):
                 return None
         for text in rng.sample(NOTES, rng.randrange(1, 4)):
             at = self.later(at, 2, 120)

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from tergeu.cases.watchdog import watchdog_pass
 from tergeu.demo.load import DemoBroken, demo_load
 from tergeu.demo.reference import logins_table
 
@@ -38,6 +39,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"demo data loaded in {elapsed:.1f} s: {summary.cases} cases ({stages}), "
                 f"{summary.acts} acts, {summary.reports} reports ({statuses})"
+            )
+            # The demo's clocks ran out while it was being played: one watchdog pass shows
+            # their warnings and escalations in the officials' inboxes from the start.
+            s = watchdog_pass()
+            self.stdout.write(
+                f"watchdog: {s.warned} due soon, {s.breached} breached, "
+                f"{s.escalated} escalated, {s.notifications} notifications"
             )
         self._logins()
 
