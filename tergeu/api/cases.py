@@ -180,7 +180,9 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
             for p in detail.participants
         ],
         "deadlines": [deadline_out(d) for d in detail.deadlines],
-        "awaiting": [a.__dict__ for a in detail.awaiting],
+        "awaiting": [
+            {name: getattr(a, name) for name in AwaitingOut.model_fields} for a in detail.awaiting
+        ],
     }
 
 

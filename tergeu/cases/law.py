@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from tergeu import clock
 from tergeu.cases.projection import ActFacts, CaseState, apply
 from tergeu.errors import AppError
-from tergeu.procedure.engine import Proposal, Verdict, evaluate
+from tergeu.procedure.engine import Awaiting, Proposal, Verdict, evaluate
+from tergeu.procedure.engine import awaiting as engine_awaiting
 from tergeu.procedure.pack import DeadlineRule, Pack, load_pack
 from tergeu.procedure.rules import Refusal
 from tergeu.procedure.state import Clock, ProcState
@@ -180,31 +181,6 @@ def deadline_explain(deadline: Any) -> str:
     return explain(rule, deadline.anchor_at or deadline.started_at, deadline.due_at)
 
 
-@dataclass(frozen=True)
-class Awaiting:
-    """A request of the case awaiting someone's agreement, approval or sanction."""
-
-    request: int
-    kind: str
-    role: str
-    decision: str
-    article: str
-    due_at: datetime | None
-
-
 def awaiting(state: ProcState) -> list[Awaiting]:
-    """What awaits whom: each open request, the step it is at, and that step's clock."""
-    rows = []
-    for request in state.requests.values():
-        chain = next(
-            c for c in pack().chains[request.chain] if c.window.valid_from == request.chain_from
-        )
-        step = chain.steps[request.step]
-        subject = f"request:{request.seq}"
-        due = next((c.due_at for c in state.open_clocks() if c.subject == subject), None)
-        rows.append(
-            Awaiting(request.seq, request.kind, step.role, step.decision, step.article, due)
-        )
-    return sorted(
-        rows, key=lambda a: (a.due_at is None, a.due_at.timestamp() if a.due_at else 0, a.request)
-    )
+    """What awaits whom in a case (see `procedure.engine.awaiting`)."""
+    return engine_awaiting(pack(), state)

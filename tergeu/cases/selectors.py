@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tergeu.cases.law import Awaiting, awaiting
+from tergeu.cases.law import awaiting
 from tergeu.cases.models import Case, Deadline, Participant
+from tergeu.procedure.engine import Awaiting
 from tergeu.procedure.state import from_json
 
 

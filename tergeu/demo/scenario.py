@@ -348,7 +348,7 @@ class Planner:
             "minor": is_minor(party, detained_at.date()),
             "grounds": "задержан на месте преступления",
         }
-        steps = [
+        steps: list[tuple[datetime, str, str, Mapping[str, Any]]] = [
             (at, story.lead, "detention", payload),
             (self.later(at, 1, 10), story.lead, "detention_notice", {"party": party}),
             (self.later(at, 2, 20), story.lead, "suspect_interrogation", {"party": party}),

@@ -170,15 +170,7 @@ def acts_judged(actor: Official, case: Case) -> dict[str, list[dict[str, Any]]]:
 
 def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
     """The open requests of the case whose current step is for one of `roles`."""
-    pack = law.pack()
-    mine = []
-    for request in state.requests.values():
-        chain = next(
-            c for c in pack.chains[request.chain] if c.window.valid_from == request.chain_from
-        )
-        if chain.steps[request.step].roles & set(roles):
-            mine.append(request.seq)
-    return mine
+    return [a.request for a in law.awaiting(state) if a.roles & set(roles)]
 
 
 def _agency_kinds(case: Case, payload: dict[str, Any]) -> dict[int, str]:

@@ -49,13 +49,15 @@ class ClockChange:
 
 @dataclass(frozen=True)
 class Awaiting:
-    """An agreement, approval or sanction now required: from whom, by when."""
+    """An agreement, approval or sanction now required: from whom (`role` as the pack names
+    it, `roles` who may give it), by when (None: no term)."""
 
     request: int
     kind: str
     role: str
+    roles: frozenset[str]
     decision: str
-    due_at: datetime
+    due_at: datetime | None
     article: str
 
 
@@ -448,7 +450,7 @@ def _decide(run: _Run) -> str:
             )
         )
         return ""
-    chain = _chain_version(run.pack, request)
+    chain = chain_of(run.pack, request)
     step = chain.steps[request.step]
     capacity = next((role for role in run.proposal.roles if role in step.roles), "")
     if not capacity:
@@ -542,7 +544,8 @@ def _requested_rule(pack: Pack, request: Request) -> ActRule:
     )
 
 
-def _chain_version(pack: Pack, request: Request) -> Chain:
+def chain_of(pack: Pack, request: Request) -> Chain:
+    """The version of the chain a request follows (the one in force when it was opened)."""
     return next(c for c in pack.chains[request.chain] if c.window.valid_from == request.chain_from)
 
 
@@ -561,7 +564,13 @@ def _step_clock(run: _Run, request: Request, chain: Chain) -> None:
     if clock is not None:
         run.awaiting.append(
             Awaiting(
-                request.seq, request.kind, step.role, step.decision, clock.due_at, step.article
+                request.seq,
+                request.kind,
+                step.role,
+                step.roles,
+                step.decision,
+                clock.due_at,
+                step.article,
             )
         )
 
@@ -738,7 +747,7 @@ def _pauses(run: _Run) -> None:
     time they had left."""
     paused: set[str] = set(run.pack.stages[run.state.stage].pauses) if run.state.stage else set()
     for request in run.state.requests.values():
-        paused |= _chain_version(run.pack, request).pauses
+        paused |= chain_of(run.pack, request).pauses
     for clock in run.state.open_clocks():
         if not clock.group:
             continue
@@ -769,3 +778,21 @@ def fold(pack: Pack, proposals: Iterable[Proposal]) -> ProcState:
             raise ValueError(f"act {proposal.seq} ({proposal.kind}) is refused: {verdict.reasons}")
         state = verdict.state
     return state
+
+
+def awaiting(pack: Pack, state: ProcState) -> list[Awaiting]:
+    """What awaits whom: each open request, the step it is at and that step's clock, the most
+    urgent first."""
+    rows = []
+    for request in state.requests.values():
+        step = chain_of(pack, request).steps[request.step]
+        subject = f"request:{request.seq}"
+        due = next((c.due_at for c in state.open_clocks() if c.subject == subject), None)
+        rows.append(
+            Awaiting(
+                request.seq, request.kind, step.role, step.roles, step.decision, due, step.article
+            )
+        )
+    return sorted(
+        rows, key=lambda a: (a.due_at is None, a.due_at.timestamp() if a.due_at else 0.0, a.request)
+    )
