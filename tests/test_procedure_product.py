@@ -216,7 +216,16 @@ def test_case_page_shows_explanations_awaiting_and_reasons(world: World, case: C
     assert "CPC art. 192(2)" in html or "192(2)" in html  # the inquiry term, explained
     assert 'id="awaiting-heading"' in html
     assert "202(1), (1-1)" in html
-    assert "Why other acts are not available now" in html or "refused" in page.context
+    why = reverse("web:acts_refused", args=[case.pk])
+    assert why in html
+    reasons = client.get(
+        why, headers={"HX-Request": "true", "Accept-Language": "en"}
+    ).content.decode()
+    assert "The person is not a suspect" not in reasons  # a reason needs no payload here
+    assert "Nobody in the case is detained or in custody." in reasons  # why no release
+    outsider = ApiClient(world.ivan).client
+    outsider.force_login(world.ivan)
+    assert outsider.get(why).status_code == 404
 
 
 def test_acts_by_the_engine_verify(world: World, case: Case) -> None:

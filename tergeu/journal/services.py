@@ -152,7 +152,7 @@ def acts_judged(actor: Official, case: Case) -> dict[str, list[dict[str, Any]]]:
     """Every act kind with the reasons it may not be performed now (empty: it may)."""
     roles = tuple(capacities(actor, case))
     state = from_json(case.procedure)
-    body = law.agency_kinds([case.investigation_unit_id]).get(case.investigation_unit_id, "")
+    body = case.investigation_unit.kind
     now = clock.now()
     judged: dict[str, list[dict[str, Any]]] = {}
     for kind in KINDS:

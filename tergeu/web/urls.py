@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/<int:report_id>/", views.report, name="report"),
     path("cases/<int:case_id>/", views.case, name="case"),
     path("cases/<int:case_id>/journal/", views.journal, name="journal"),
+    path("cases/<int:case_id>/why-not/", views.acts_refused, name="acts_refused"),
     path("cases/<int:case_id>/acts/<slug:kind>/", views.act_new, name="act_new"),
     path("cases/<int:case_id>/attachments/", views.attachment_new, name="attachment_new"),
     path("cases/<int:case_id>/attachments/<int:seq>/", views.attachment, name="attachment"),

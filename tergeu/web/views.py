@@ -5,6 +5,7 @@ report the user may not see is "not found", never "forbidden", as everywhere els
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -359,12 +360,12 @@ def _case_page(
     attachment_form: AttachmentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    judged = acts_judged(user, case)
-    allowed = {kind for kind, reasons in judged.items() if not reasons}
-    # A refused form stays on the page, with its error, even if the user may not use it.
-    act_forms = [
-        bound if bound is not None and bound.kind == kind else form_class(case=case)
-        for kind, form_class in ACT_FORMS.items()
+    allowed = act_kinds_open(user, case)
+    # A refused form stays on the page, with its error, even if the user may not use it. The
+    # others are only named here: each form is fetched when its section is opened.
+    act_forms: list[ActForm | Unopened] = [
+        bound if bound is not None and bound.kind == kind else Unopened(kind)
+        for kind in ACT_FORMS
         if kind in allowed or (bound is not None and bound.kind == kind)
     ]
     if "attachment" in allowed:
@@ -374,11 +375,6 @@ def _case_page(
         "case": case,
         "detail": detail,
         "act_forms": [(KINDS[f.kind].label, f) for f in act_forms],
-        "refused": [
-            (KINDS[kind].label, reasons)
-            for kind, reasons in sorted(judged.items())
-            if reasons and kind in KINDS
-        ],
         "deadline_rows": [(d, deadline_explain(d)) for d in detail.deadlines],
         "awaiting": [
             (KINDS[a.kind].label, a, role_label(a.role), DECISIONS[a.decision])
@@ -389,6 +385,32 @@ def _case_page(
         **_timeline(case, timeline.journal_page(case), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class Unopened:
+    """An act form not rendered with the page (the template needs only its kind)."""
+
+    kind: str
+
+
+@gated
+@require_GET
+def acts_refused(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Why each act the user may not perform now is refused: a fragment for the case page
+    (htmx), or a page of its own without JavaScript."""
+    user = _official(request)
+    case = access_case(user, case_id=case_id, surface=Surface.WEB)
+    refused = [
+        (KINDS[kind].label, reasons)
+        for kind, reasons in sorted(acts_judged(user, case).items())
+        if reasons
+    ]
+    htmx = request.headers.get("HX-Request") == "true"
+    template = "web/_acts_refused.html" if htmx else "web/acts_refused.html"
+    response = render(request, template, {"case": case, "refused": refused})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 DECISIONS = {
