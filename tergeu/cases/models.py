@@ -268,8 +268,9 @@ class Deadline(models.Model):
 
     class Meta:
         ordering: ClassVar = ["due_at"]
+        # Only the watchdog's steps scan deadlines across cases; an index on (state, due_at)
+        # beside these misled PostgreSQL into reading every overdue deadline for the breach step.
         indexes: ClassVar = [
-            models.Index(fields=["state", "due_at"]),
             models.Index(
                 fields=["warn_at"],
                 condition=models.Q(state="running", escalation=0),
