@@ -190,7 +190,6 @@ class DeadlineRule:
     period: bool = False  # TOML `window`: a period for others to act (appeal), never breached
     group: str = ""  # clock group, paused by stages and open chains
     consequence: str = ""
-    escalate: tuple[str, ...] = ()
     uncertain: bool = False
     source: str = ""
 
@@ -331,7 +330,6 @@ _DEADLINE_KEYS = {
     "window",
     "group",
     "consequence",
-    "escalate",
     "uncertain",
     "source",
 }
@@ -698,8 +696,6 @@ class _Reader:
             raise PackError(f"{where}.counting: one of {sorted(_COUNTING)}")
         responsible = _get(row, "responsible", str, where)
         self.role_list([responsible], f"{where}.responsible")
-        escalate = row.get("escalate", [])
-        self.role_list(escalate, f"{where}.escalate")
         return DeadlineRule(
             id=rule_id,
             duty=_get(row, "duty", str, where),
@@ -720,7 +716,6 @@ class _Reader:
             period=bool(row.get("window", False)),
             group=row.get("group", ""),
             consequence=row.get("consequence", ""),
-            escalate=tuple(escalate),
             uncertain=bool(row.get("uncertain", False)),
             source=row.get("source", ""),
         )

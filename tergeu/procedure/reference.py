@@ -268,7 +268,6 @@ def _deadline_lines(pack: Pack, rule: DeadlineRule) -> list[str]:
         ("Clock group", _group(pack, rule.group)),
         ("Decision term of", _steps_using(pack, rule.id)),
         ("Responsible", _code(rule.responsible)),
-        ("Escalation", _codes(rule.escalate)),
         ("Consequence", rule.consequence),
         ("Article", rule.article),
         ("Valid", _validity(pack, rule.window)),
