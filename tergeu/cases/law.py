@@ -11,15 +11,17 @@ from typing import Any
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tergeu import clock
 from tergeu.cases.projection import ActFacts, CaseState, apply
 from tergeu.errors import AppError
 from tergeu.procedure.engine import Awaiting, Proposal, Verdict, evaluate
 from tergeu.procedure.engine import awaiting as engine_awaiting
-from tergeu.procedure.pack import DeadlineRule, Pack, load_pack
+from tergeu.procedure.pack import DeadlineRule, Pack, Term, load_pack
 from tergeu.procedure.rules import Refusal
 from tergeu.procedure.state import Clock, ProcState
+from tergeu.procedure.terms import Unit
 
 # How long before its end a deadline counts as "due soon": a quarter of its term, at least
 # 30 minutes and at most 3 days.
@@ -49,19 +51,19 @@ def warn_at(started: datetime, due: datetime) -> datetime:
 def explain(rule: DeadlineRule, anchor: datetime, due: datetime, subject: str = "") -> str:
     """One sentence: what ends when, counted how, by which article in which version, e.g.
     "Release the detained person unless the court has ordered custody: ends 30.11.2026 14:05 —
-    48h from 28.11.2026 14:05 (liberty term: from the actual minute), CPC art. 131(4), 133(2)
+    48 hours from 28.11.2026 14:05 (liberty term: from the actual minute), CPC art. 131(4), 133(2)
     as in force since 01.01.2018." """
     zone = clock.legal_zone()
     if rule.term.immediately:
         term = _("immediately (service level %(hours)s h)") % {"hours": pack().immediately_hours}
     elif rule.before:
         term = _("%(term)s before the end of %(rules)s") % {
-            "term": rule.term.text,
+            "term": term_words(rule.term),
             "rules": ", ".join(rule.before),
         }
     else:
         term = _("%(term)s from %(moment)s") % {
-            "term": rule.term.text,
+            "term": term_words(rule.term),
             "moment": _stamp(anchor.astimezone(zone)),
         }
     counting = {
@@ -83,6 +85,16 @@ def explain(rule: DeadlineRule, anchor: datetime, due: datetime, subject: str = 
     if any(law.uncertain for law in pack().laws.values() if law.date == rule.window.valid_from):
         sentence += " " + _("(The date this version took effect is approximate.)")
     return sentence
+
+
+def term_words(term: Term) -> str:
+    """A term as people say it: "48 hours", "1 day", "2 months"."""
+    n = term.amount
+    if term.unit is Unit.HOURS:
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    if term.unit is Unit.DAYS:
+        return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+    return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
 
 
 def _capitalized(text: str) -> str:
