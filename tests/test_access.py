@@ -101,7 +101,11 @@ HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/reports/{report_id}"),
     Endpoint("POST", "/api/v1/reports/{report_id}/decision", REFUSE),
 ]
-LIST_ENDPOINTS = [Endpoint("GET", "/api/v1/cases"), Endpoint("GET", "/api/v1/reports")]
+LIST_ENDPOINTS = [
+    Endpoint("GET", "/api/v1/cases"),
+    Endpoint("GET", "/api/v1/reports"),
+    Endpoint("GET", "/api/v1/me/queue"),
+]
 OTHER_ENDPOINTS = [
     Endpoint("POST", "/api/v1/reports", {"agency_id": 0, "source": "media", "summary": "x"}),
     Endpoint("GET", "/api/v1/me"),
@@ -159,6 +163,7 @@ def test_lists_leave_out_what_is_hidden(name: str, world: World, scene: dict[str
 
     assert cases["items"] == []
     assert cases["count"] == 0
+    assert client.get("/me/queue").json()["items"] == []
     # Victor works in the unit that received the report: its КУИ is his, the case is not.
     assert [r["id"] for r in reports["items"]] == ([scene["report_id"]] if name == "victor" else [])
 

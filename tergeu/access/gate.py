@@ -4,7 +4,8 @@ official acts on it. Every read of a case goes through `visible_cases` or `acces
 A case is visible to
 - the officials of its investigation unit who are assigned to it (registrar, investigators),
 - the heads of its investigation unit,
-- the prosecutors of its supervising office and of every office above it.
+- the prosecutors of its supervising office and of every office above it,
+- the investigating judges a request of the case has been assigned to (the duty roster).
 Administrators see reference data only. Everyone else gets "not found", never "forbidden", so
 that the existence of a case does not leak.
 """
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from tergeu import clock
 from tergeu.access.models import AccessLog
 from tergeu.accounts.models import HEAD_ROLES, Appointment, Official, Role
-from tergeu.cases.models import Case, CaseAssignment, CaseQuerySet
+from tergeu.cases.models import Awaited, Case, CaseAssignment, CaseQuerySet
 from tergeu.errors import NotFound
 from tergeu.registry.models import CrimeReport
 
@@ -51,6 +52,9 @@ def visible_cases(user: Official | Any) -> CaseQuerySet:
     head_unit_ids = {a.agency_id for a in appointments if a.role in HEAD_ROLES}
     office_paths = {a.agency.path for a in appointments if a.role == Role.PROSECUTOR}
     rule = Q(pk__in=[])
+    if any(a.role == Role.INVESTIGATING_JUDGE for a in appointments):
+        # A judge sees the cases of the requests assigned to them (the duty roster).
+        rule |= Q(Exists(Awaited.objects.filter(case=OuterRef("pk"), assignee=user)))
     if unit_ids:
         assigned = CaseAssignment.objects.filter(case=OuterRef("pk"), official=user)
         rule |= Q(Exists(assigned), investigation_unit_id__in=unit_ids)
@@ -70,8 +74,16 @@ def capacities(user: Official, case: Case, *, registering: bool = False) -> list
         if appointment.agency_id == case.investigation_unit_id:
             if appointment.role in HEAD_ROLES or (appointment.role in UNIT_ROLES and assigned):
                 roles.append(appointment.role)
-        elif appointment.role == Role.PROSECUTOR and case.supervising_office.path.startswith(
-            appointment.agency.path
+        elif (
+            appointment.role == Role.PROSECUTOR
+            and case.supervising_office.path.startswith(appointment.agency.path)
+            or (
+                appointment.role == Role.INVESTIGATING_JUDGE
+                and appointment.role not in roles
+                and Awaited.objects.filter(
+                    case=case, assignee=user, closed_at__isnull=True
+                ).exists()
+            )
         ):
             roles.append(appointment.role)
     return roles

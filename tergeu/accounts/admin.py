@@ -4,7 +4,7 @@ Cases, acts and persons are not here — they are read only through the access g
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from tergeu.accounts.models import Agency, Appointment, Official, Region
+from tergeu.accounts.models import Agency, Appointment, DutyShift, Official, Region
 
 
 @admin.register(Region)
@@ -31,3 +31,10 @@ class AppointmentInline(admin.TabularInline[Appointment, Official]):
 class OfficialAdmin(UserAdmin[Official]):
     inlines = (AppointmentInline,)
     list_display = ("username", "last_name", "first_name", "is_active", "is_staff")
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
+    list_display = ("court", "judge", "starts_at", "ends_at")
+    list_filter = ("court",)
+    date_hierarchy = "starts_at"

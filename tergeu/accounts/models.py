@@ -164,6 +164,34 @@ class Appointment(models.Model):
         return f"{self.official} — {self.get_role_display()} — {self.agency}"
 
 
+class DutyShift(models.Model):
+    """The investigating judge on duty at a court for a period (the duty roster): requests for a
+    sanction that reach the court in that period go to them."""
+
+    court = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name=_("court")
+    )
+    judge = models.ForeignKey(
+        Official, on_delete=models.PROTECT, related_name="duty_shifts", verbose_name=_("judge")
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        ordering: ClassVar = ["court", "starts_at"]
+        indexes: ClassVar = [models.Index(fields=["court", "starts_at"])]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="duty_shift_order"
+            )
+        ]
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty roster")
+
+    def __str__(self) -> str:
+        return f"{self.court} — {self.judge} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+
 class ApiToken(models.Model):
     """A bearer token for API clients. Only the SHA-256 of the token is stored; the token itself
     is shown once, when created (`manage.py token_create`)."""

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from ninja.params.functions import Query
 from pydantic import AwareDatetime, Field
 
+from tergeu import clock
 from tergeu.access.gate import access_case, access_log, visible_cases
 from tergeu.access.models import Surface
 from tergeu.api.schemas import (
@@ -30,6 +31,7 @@ from tergeu.api.schemas import (
 from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
+from tergeu.cases.awaited import queue
 from tergeu.cases.services import participant_admit
 from tergeu.errors import InvalidInput
 from tergeu.journal.kinds import KINDS
@@ -361,4 +363,60 @@ def me(request: HttpRequest) -> dict[str, Any]:
             {"agency_id": a.agency_id, "agency": a.agency.name, "role": a.role}
             for a in user.appointments.select_related("agency")
         ],
+    }
+
+
+class QueueItem(Schema):
+    """A request awaiting my decision: decide it with an act of kind `decision` on the case,
+    naming `request`."""
+
+    case_id: int
+    register_number: str
+    request: int
+    kind: str
+    label: str
+    role: str
+    decision: str
+    article: str
+    opened_at: datetime
+    due_at: datetime | None
+    overdue: bool
+
+
+class Queue(Schema):
+    items: list[QueueItem]
+
+
+@me_router.get(
+    "/me/queue",
+    response={200: Queue, **errors()},
+    summary="Requests awaiting my agreement, approval or sanction, the most urgent first",
+)
+def my_queue(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
+    user = current(request)
+    rows = list(queue(user).filter(case__in=visible_cases(user))[:limit])
+    access_log(
+        user,
+        surface=Surface.API,
+        action="view_queue",
+        detail={"case_ids": sorted({r.case_id for r in rows})},
+    )
+    now = clock.now()
+    return {
+        "items": [
+            {
+                "case_id": r.case_id,
+                "register_number": r.case.register_number,
+                "request": r.request_seq,
+                "kind": r.kind,
+                "label": str(KINDS[r.kind].label),
+                "role": r.role,
+                "decision": r.decision,
+                "article": r.article,
+                "opened_at": r.opened_at,
+                "due_at": r.due_at,
+                "overdue": r.due_at is not None and r.due_at < now,
+            }
+            for r in rows
+        ]
     }

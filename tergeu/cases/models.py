@@ -304,3 +304,45 @@ class Deadline(models.Model):
     def overdue(self) -> bool:
         """Still running after its due time (the procedure engine will escalate these)."""
         return self.state == DeadlineState.RUNNING and self.due_at < clock.now()
+
+
+class Awaited(models.Model):
+    """A request of a case awaiting agreement, approval or sanction: the queue of whoever must
+    decide it, ordered by its statutory clock. A projection of the engine's open requests,
+    written in the act's transaction; `closed_at` is set when the request is decided."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="awaited")
+    request_seq = models.PositiveIntegerField()  # the act that opened the request
+    kind = models.CharField(max_length=48)
+    step = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(max_length=32)  # as the pack names it: a role or a role group
+    decision = models.CharField(max_length=16)  # agreement | approval | sanction
+    article = models.CharField(max_length=64, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    # The official the request is assigned to: the judge on duty, the procedural prosecutor;
+    # null while it is the queue of an office or a unit.
+    assignee = models.ForeignKey(
+        Official, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "request_seq"], name="awaited_unique")
+        ]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["assignee", "due_at"],
+                condition=models.Q(closed_at__isnull=True),
+                name="awaited_open_by_assignee",
+            ),
+            models.Index(
+                fields=["role", "due_at"],
+                condition=models.Q(closed_at__isnull=True),
+                name="awaited_open_by_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.request_seq} {self.kind} → {self.role}"

@@ -83,6 +83,10 @@ def state_store(
             if name != "procedure":
                 setattr(case, name, getattr(new, name))
         case.save(update_fields=[*changed, *also])
+    if old.procedure.requests != new.procedure.requests:
+        from tergeu.cases.awaited import awaited_store
+
+        awaited_store(case, old.procedure, new.procedure, at=at)
     if old.procedure.clocks != new.procedure.clocks:
         officials = {
             "lead_investigator_id": new.lead_investigator_id,

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from tergeu import clock
 from tergeu.access.gate import capacities
-from tergeu.accounts.models import Official
+from tergeu.accounts.models import Official, Role
 from tergeu.cases import law
-from tergeu.cases.models import Case
+from tergeu.cases.models import Awaited, Case
 from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput
@@ -96,6 +96,8 @@ def act_append(
         )
         if not verdict.accepted:
             raise law.refusal(verdict.reasons)
+        if kind == "decision":
+            _decider_check(locked, clean_payload["request"], actor)
         act_kind.guard(locked, model)
         capacity = verdict.capacity
         canonical = act_document(
@@ -171,6 +173,19 @@ def acts_judged(actor: Official, case: Case) -> dict[str, list[dict[str, Any]]]:
 def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
     """The open requests of the case whose current step is for one of `roles`."""
     return [a.request for a in law.awaiting(state) if a.roles & set(roles)]
+
+
+def _decider_check(case: Case, request_seq: int, actor: Official) -> None:
+    """A request assigned to one judge is decided by that judge, not by another judge."""
+    row = Awaited.objects.filter(case=case, request_seq=request_seq, closed_at__isnull=True)
+    assignee_id = row.values_list("assignee_id", flat=True).first()
+    judge_step = row.filter(role=Role.INVESTIGATING_JUDGE).exists()
+    if judge_step and assignee_id is not None and assignee_id != actor.pk:
+        raise Forbidden(
+            _("This request is assigned to another judge."),
+            code="not_assigned",
+            details={"request": request_seq},
+        )
 
 
 def _agency_kinds(case: Case, payload: dict[str, Any]) -> dict[int, str]:

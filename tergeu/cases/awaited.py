@@ -1,0 +1,96 @@
+"""The queues of requests awaiting a decision: `Awaited` rows written from the engine's open
+requests in the act's transaction, each assigned to whoever must decide it — the investigating
+judge on duty at the competent court, the case's procedural prosecutor — or left to the queue
+of an office or a unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from tergeu.accounts.models import HEAD_ROLES, AgencyKind, Appointment, DutyShift, Official, Role
+from tergeu.cases.law import pack
+from tergeu.cases.models import Awaited, Case
+from tergeu.procedure.engine import Awaiting, awaiting
+from tergeu.procedure.state import ProcState
+
+
+def awaited_store(case: Case, old: ProcState, new: ProcState, *, at: datetime) -> None:
+    """Open a queue row for each new request or step, close the rows of decided requests."""
+    if old.requests == new.requests:
+        return
+    decided = set(old.requests) - set(new.requests)
+    if decided:
+        Awaited.objects.filter(case=case, request_seq__in=decided).update(closed_at=at)
+    for row in awaiting(pack(), new):
+        before = old.requests.get(row.request)
+        if before is not None and before.step == new.requests[row.request].step:
+            continue
+        Awaited.objects.update_or_create(
+            case=case,
+            request_seq=row.request,
+            defaults={
+                "kind": row.kind,
+                "step": new.requests[row.request].step,
+                "role": row.role,
+                "decision": row.decision,
+                "article": row.article[:64],
+                "due_at": row.due_at,
+                "opened_at": at,
+                "assignee_id": assignee(case, row, at),
+                "closed_at": None,
+            },
+        )
+
+
+def assignee(case: Case, row: Awaiting, at: datetime) -> int | None:
+    """Who a request reaching a step is assigned to: for a judge's sanction, the investigating
+    judge on duty at the investigating court of the case's region at that moment; for the
+    prosecutor, the procedural prosecutor when one is named."""
+    if Role.INVESTIGATING_JUDGE in row.roles:
+        region = case.investigation_unit.region_id
+        if region is None:
+            return None
+        return (
+            DutyShift.objects.filter(
+                court__kind=AgencyKind.INVESTIGATING_COURT,
+                court__region_id=region,
+                starts_at__lte=at,
+                ends_at__gt=at,
+            )
+            .order_by("starts_at")
+            .values_list("judge_id", flat=True)
+            .first()
+        )
+    if Role.PROSECUTOR in row.roles:
+        return case.procedural_prosecutor_id
+    return None
+
+
+def queue(user: Official) -> QuerySet[Awaited]:
+    """The open requests awaiting `user`'s decision, the most urgent first: assigned to them;
+    or, unassigned, for the prosecutors of a supervising office (and the offices above it) or
+    the heads of a case's unit."""
+    appointments = list(Appointment.objects.filter(official=user).select_related("agency"))
+    rule = Q(assignee=user)
+    paths = [a.agency.path for a in appointments if a.role == Role.PROSECUTOR]
+    for path in paths:
+        rule |= Q(
+            assignee__isnull=True,
+            role=Role.PROSECUTOR,
+            case__supervising_office__path__startswith=path,
+        )
+    head_units = [a.agency_id for a in appointments if a.role in HEAD_ROLES]
+    if head_units:
+        head_roles = [*HEAD_ROLES, "head"]
+        rule |= Q(
+            assignee__isnull=True,
+            role__in=head_roles,
+            case__investigation_unit_id__in=head_units,
+        )
+    return (
+        Awaited.objects.filter(rule, closed_at__isnull=True)
+        .select_related("case")
+        .order_by("due_at", "opened_at")
+    )
