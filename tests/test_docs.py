@@ -130,6 +130,8 @@ GLOSSARY_NAMES = [
     "decision",
     "Notification",
     "watchdog",
+    "Awaited",
+    "DutyShift",
 ]
 CHOICES: list[type[TextChoices]] = [
     Role,

@@ -127,3 +127,23 @@ def test_prosecutor_and_head_queues_are_ordered_by_the_clock(world: World, case:
         recognised.json()["seq"]
     ]
     assert ApiClient(world.alice).get("/me/queue").json()["items"] == []
+
+
+def test_the_queue_page_shows_my_requests_only(world: World, case: Case) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    alice = ApiClient(world.alice)
+    recognised = post(alice, case, "recognition_as_suspect", {"party": SUSPECT, "grounds": "x"})
+    url = reverse("web:my_queue")
+    petra = Client()
+    petra.force_login(world.petra)
+    page = petra.get(url, headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert case.register_number in html
+    assert f"act {recognised.json()['seq']}" in html
+    oscar = Client()
+    oscar.force_login(world.oscar)
+    assert case.register_number not in oscar.get(url).content.decode()
+    assert Client().get(url).status_code == 302  # sign in first

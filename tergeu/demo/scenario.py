@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from tergeu import clock
-from tergeu.accounts.models import Agency, Official
+from tergeu.accounts.models import Agency, DutyShift, Official, Role
 from tergeu.cases.models import Case
 from tergeu.cases.services import participant_admit
 from tergeu.demo.people import FakePerson, PersonFactory, entity_bins
@@ -492,9 +492,26 @@ class Planner:
                 step.run()
 
 
+def roster_load(ref: Reference, anchor: datetime) -> None:
+    """The duty roster of the demo's investigating judges: each on duty at their court over the
+    demo's history and the month ahead, so that sanctions reach a judge."""
+    for official in ref.officials.values():
+        for appointment in official.appointments.filter(role=Role.INVESTIGATING_JUDGE):
+            DutyShift.objects.get_or_create(
+                court=appointment.agency,
+                judge=official,
+                defaults={
+                    "starts_at": anchor - timedelta(days=HISTORY_DAYS + 1),
+                    "ends_at": anchor + timedelta(days=30),
+                },
+            )
+
+
 def cases_load(ref: Reference) -> DemoSummary:
     """Plan and play the demo's reports and cases (the caller holds the transaction)."""
-    planner = Planner(ref, anchor=clock.now() - timedelta(minutes=5))
+    anchor = clock.now() - timedelta(minutes=5)
+    roster_load(ref, anchor)
+    planner = Planner(ref, anchor=anchor)
     planner.plan()
     planner.play()
     cases = Case.objects.all()

@@ -34,6 +34,7 @@ from tergeu.accounts.models import Official, Role
 from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
+from tergeu.cases.awaited import queue
 from tergeu.cases.law import deadline_explain
 from tergeu.cases.models import Case, Participant
 from tergeu.cases.services import participant_admit
@@ -81,6 +82,26 @@ def _official(request: HttpRequest) -> Official:
     user = request.user
     assert isinstance(user, Official)  # `gated` has sent everyone else to the login page
     return user
+
+
+@gated
+@require_GET
+def my_queue(request: HttpRequest) -> HttpResponse:
+    """The requests awaiting my agreement, approval or sanction, the most urgent first."""
+    user = _official(request)
+    rows = list(queue(user).filter(case__in=visible_cases(user))[:200])
+    access_log(
+        user,
+        surface=Surface.WEB,
+        action="view_queue",
+        detail={"case_ids": sorted({r.case_id for r in rows})},
+    )
+    now = clock.now()
+    items = [
+        (r, KINDS[r.kind].label, DECISIONS[r.decision], r.due_at is not None and r.due_at < now)
+        for r in rows
+    ]
+    return render(request, "web/queue.html", {"items": items})
 
 
 @gated
