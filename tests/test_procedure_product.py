@@ -59,7 +59,9 @@ def test_detention_starts_the_liberty_clocks_with_explanations(world: World, cas
     assert response.status_code == 201, response.json()
     detained_at = clock.now() - timedelta(hours=2)
     rows = {d.rule: d for d in Deadline.objects.filter(case=case, subject=SUSPECT)}
-    assert set(rows) == {"R36", "R37", "R38", "R39", "R41"}
+    assert set(rows) == {"R36", "R37", "R38", "R39", "R41", "X-RELEASE-DUE"}
+    assert rows["X-RELEASE-DUE"].due_at == rows["R39"].due_at - timedelta(hours=2)
+    assert rows["X-RELEASE-DUE"].responsible_role == "prosecutor"
     assert rows["R36"].state == "met"  # the protocol came within 3 hours of the detention
     assert abs(rows["R39"].due_at - (detained_at + timedelta(hours=48))) < timedelta(seconds=5)
     assert rows["R41"].due_at == rows["R39"].due_at - timedelta(hours=8)

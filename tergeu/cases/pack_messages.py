@@ -155,6 +155,7 @@ PACK_TEXTS = (
     gettext_noop("notify the prosecutor of the start of the pre-trial investigation"),
     gettext_noop("open the main trial"),
     gettext_noop("pre-trial custody of a minor may not exceed 6 months"),
+    gettext_noop("release is due: no court order for custody two hours before the detention ends"),
     gettext_noop("release the detained minor unless the court has ordered custody"),
     gettext_noop("release the detained person unless the court has ordered custody"),
     gettext_noop("release the detained person unless the court has ordered custody (listed grave cases: 72 hours)"),

@@ -375,6 +375,7 @@ DEADLINES = [
         "2026-11-04 01:05",
         "8 h before R40's end",
     ),
+    ("X-RELEASE-DUE", DETAINED, "2026-11-05 07:05", "2 h before R39's end"),
     ("R42", CUSTODY_AGREED, "2026-11-04 20:00", "8 h L from reaching the judge at 12:00"),
     ("X-HEAD", CUSTODY_ASKED, "2026-11-04 12:00", "the head: immediately"),
     (
@@ -660,7 +661,13 @@ def test_release_cancels_the_detention_clocks() -> None:
         "release", "investigator", {"party": ADULT, "grounds": "not confirmed"}, "2026-11-03 15:00"
     )
     ops = {(change.clock.rule, change.op) for change in verdict.changes}
-    assert ops == {("R37", "cancelled"), ("R38", "cancelled"), ("R41", "cancelled"), ("R39", "met")}
+    assert ops == {
+        ("R37", "cancelled"),
+        ("R38", "cancelled"),
+        ("R41", "cancelled"),
+        ("R39", "met"),
+        ("X-RELEASE-DUE", "met"),  # released before the alert
+    }
     assert case.state.person(ADULT).detained_at is None
     assert [c.rule for c in case.state.open_clocks()] == ["R01", "R08", "R10"]
 

@@ -243,6 +243,7 @@ CLOCKS_2026 = {
     "R38/4": ("met", "2026-11-04 10:00"),  # interrogation: 24 h
     "R39/4": ("met", "2026-11-05 09:05"),  # detention: 48 h
     "R41/4": ("met", "2026-11-05 01:05"),  # motion at the judge 8 h before
+    "X-RELEASE-DUE/4": ("met", "2026-11-05 07:05"),  # the order came before the alert
     "X-HEAD/7": ("met", "2026-11-04 12:00"),
     "X-CUSTODY-PROSECUTOR/8": ("met", "2026-11-04 13:00"),
     "R42/9": ("met", "2026-11-04 20:00"),  # the judge: 8 h
@@ -304,6 +305,7 @@ CLOCKS_2027 = {
     "R38/4": ("met", "2027-02-03 10:00"),
     "R39/4": ("met", "2027-02-04 09:05"),
     "R41/4": ("met", "2027-02-04 01:05"),
+    "X-RELEASE-DUE/4": ("met", "2027-02-04 07:05"),
     "X-HEAD/7": ("met", "2027-02-03 12:00"),
     "X-CUSTODY-PROSECUTOR/8": ("met", "2027-02-03 13:00"),
     "R42/9": ("met", "2027-02-03 20:00"),
