@@ -260,3 +260,26 @@ def test_a_generated_form_records_a_pack_act(world: World, case: Case) -> None:
     other = ApiClient(world.ivan).client
     other.force_login(world.ivan)
     assert other.get(url).status_code == 404
+
+
+def test_a_prosecutor_s_instruction_is_a_clock_the_investigator_discharges(
+    world: World, case: Case
+) -> None:
+    until = (clock.now() + timedelta(days=5)).isoformat()
+    given = post(
+        world, "petra", case, "instruction", {"text": "question the driver", "until": until}
+    )
+    assert given.status_code == 201, given.json()
+    seq = given.json()["seq"]
+    row = Deadline.objects.get(case=case, rule="X-INSTRUCTION")
+    assert (row.state, row.subject, row.responsible_id) == ("running", str(seq), world.alice.pk)
+    # only the case's investigators carry it out, and only an open instruction
+    assert_error(
+        post(world, "petra", case, "instruction_done", {"instruction": seq, "text": "x"}),
+        403,
+        "role_not_allowed",
+    )
+    done = post(world, "alice", case, "instruction_done", {"instruction": seq, "text": "done"})
+    assert done.status_code == 201, done.json()
+    assert Deadline.objects.get(case=case, rule="X-INSTRUCTION").state == "met"
+    assert verify_case(Case.objects.get(pk=case.pk)) == []

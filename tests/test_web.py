@@ -439,6 +439,7 @@ def test_forms_follow_capacities(world: World) -> None:
         "participant_admission",
         "jurisdiction_transfer",
         "procedural_prosecutor_assignment",
+        "instruction",
     ]
     page = web(world.hector).get(case_url(case_id))
     assert reverse("web:act_new", args=[case_id, "acceptance"]) in page.content.decode()

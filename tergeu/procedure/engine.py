@@ -629,8 +629,10 @@ def _same_subject(rule: DeadlineRule, clock: Clock, payload: Mapping[str, Any]) 
     if not rule.subject or not clock.subject:
         return True
     value = payload.get(rule.subject)
-    if rule.subject == "covert" and value is None:
-        value = payload.get("request")  # the granted request is the covert action itself
+    if value is None:
+        # The subject is an act (a covert action, an instruction): a granted request is that
+        # act itself.
+        value = payload.get("request")
     return value is None or str(value) == clock.subject
 
 
@@ -640,7 +642,9 @@ def _start(
     anchor = _anchor(run, rule, payload)
     if not subject and rule.subject:
         value = payload.get(rule.subject)
-        if value is None and rule.subject == "covert":
+        if value is None:
+            # The subject is the act that starts the clock (an instruction), or the request
+            # just granted (a covert action).
             value = payload.get("request", run.proposal.seq)
         subject = "" if value is None else str(value)
     if rule.before:

@@ -238,7 +238,30 @@ def _windows_elapsed(ctx: Context) -> Refusal | None:
     )
 
 
+def _instruction_open(ctx: Context) -> Refusal | None:
+    subject = str(ctx.payload["instruction"])
+    if any(c.rule == "X-INSTRUCTION" and c.subject == subject for c in ctx.state.open_clocks()):
+        return None
+    return Refusal(
+        "no_open_instruction",
+        gettext_noop("No instruction of the prosecutor with this number awaits being carried out."),
+        "193",
+        {"instruction": ctx.payload["instruction"]},
+    )
+
+
+def _any_instruction_open(ctx: Context) -> Refusal | None:
+    if any(c.rule == "X-INSTRUCTION" for c in ctx.state.open_clocks()):
+        return None
+    return Refusal(
+        "no_open_instruction",
+        gettext_noop("No instruction of the prosecutor awaits being carried out."),
+        "193",
+    )
+
+
 PREDICATES: dict[str, Predicate] = {
+    "instruction_open": _instruction_open,
     "windows_elapsed": _windows_elapsed,
     "party_is_suspect": _party_is_suspect,
     "party_not_suspect": _party_not_suspect,
@@ -429,7 +452,13 @@ def _end_measures(state: ProcState, ctx: Context) -> ProcState:
     return replace(state, persons=persons)
 
 
+def _reopen(state: ProcState, ctx: Context) -> ProcState:
+    """A termination cancelled (192(7)): the case has no final decision any more."""
+    return replace(state, final_decision_at=None)
+
+
 EFFECTS: dict[str, Effect] = {
+    "reopen": _reopen,
     "register": _register,
     "qualify": _qualify,
     "set_form": _set_form,
@@ -483,6 +512,7 @@ def _any_covert(status: str) -> Predicate:
 
 
 GENERAL: dict[str, Predicate] = {
+    "instruction_open": _any_instruction_open,
     "party_is_suspect": _anyone(
         lambda p: p.status in ("suspect", "accused"),
         Refusal("no_suspect", gettext_noop("The case has no suspect."), "64"),

@@ -50,6 +50,15 @@ CUSTODY_AGREED = [
     decide("prosecutor", "2026-11-04 12:00"),
 ]
 CUSTODY = [*CUSTODY_AGREED, decide("investigating_judge", "2026-11-04 18:00")]
+INSTRUCTED = [
+    *GRAVE,
+    Step(
+        "instruction",
+        "prosecutor",
+        "2026-11-10 12:00",
+        {"text": "interrogate the neighbours", "until": iso("2026-11-20 18:00")},
+    ),
+]
 CUSTODY_EXTENSION = [
     *CUSTODY,
     Step(
@@ -376,6 +385,7 @@ DEADLINES = [
         "8 h before R40's end",
     ),
     ("X-RELEASE-DUE", DETAINED, "2026-11-05 07:05", "2 h before R39's end"),
+    ("X-INSTRUCTION", INSTRUCTED, "2026-11-20 18:00", "the date the prosecutor set"),
     ("R42", CUSTODY_AGREED, "2026-11-04 20:00", "8 h L from reaching the judge at 12:00"),
     ("X-HEAD", CUSTODY_ASKED, "2026-11-04 12:00", "the head: immediately"),
     (
@@ -1033,3 +1043,57 @@ def test_a_state_with_a_moment_in_the_repeated_hour_survives_json() -> None:
     case.play([detention(ADULT, "2024-02-27 23:30", "2024-02-28 00:30")])
     assert case.clock("R39").due_at.isoformat() == "2024-02-29T23:30:00+06:00"  # the first
     assert from_json(to_json(case.state)) == case.state
+
+
+def test_an_instruction_is_carried_out_and_its_date_is_capped() -> None:
+    case = Case()
+    case.play(INSTRUCTED)
+    seq = case.seq
+    verdict = case.act(
+        "instruction_done",
+        "investigator",
+        {"instruction": seq, "text": "done"},
+        "2026-11-19 10:00",
+    )
+    assert {(c.clock.rule, c.op) for c in verdict.changes} == {("X-INSTRUCTION", "met")}
+    # another number is refused; a date beyond the system's bound too
+    refused = case.act(
+        "instruction_done",
+        "investigator",
+        {"instruction": seq, "text": "again"},
+        "2026-11-19 11:00",
+        accepted=False,
+    )
+    assert [r.code for r in refused.reasons] == ["no_open_instruction"]
+    too_late = case.act(
+        "instruction",
+        "prosecutor",
+        {"text": "x", "until": iso("2028-01-01 00:00")},
+        "2026-11-19 12:00",
+        accepted=False,
+    )
+    assert [r.code for r in too_late.reasons] == ["term_exceeds_maximum"]
+
+
+def test_a_cancelled_termination_reopens_the_case_for_a_month() -> None:
+    case = Case()
+    case.play(GRAVE)
+    case.act(
+        "termination",
+        "investigator",
+        {"ground": "35(1)(2)", "rehabilitating": True},
+        "2026-11-10 10:00",
+    )
+    case.act(
+        "decision", "prosecutor", {"request": case.seq, "outcome": "granted"}, "2026-11-11 10:00"
+    )
+    assert case.state.stage == "terminated"
+    assert case.state.final_decision_at is not None
+    verdict = case.act(
+        "termination_cancelled", "prosecutor", {"reasons": "unlawful"}, "2026-11-20 10:00"
+    )
+    assert case.state.stage == "under_investigation"
+    assert case.state.final_decision_at is None
+    started = {c.clock.rule: c.clock for c in verdict.changes if c.op == "started"}
+    # 1 month S from 20 Nov: 20 Dec is a Sunday, so the term ends on Monday 21 Dec at 24:00
+    assert started["R13"].due_at == at("2026-12-22 00:00")
