@@ -120,6 +120,8 @@ def test_recognition_awaits_the_prosecutor_and_a_refusal_undoes_it(
         409,
         "reasons_required",
     )
+    interrogated = post(world, "alice", case, "suspect_interrogation", {"party": SUSPECT})
+    assert interrogated.status_code == 201, interrogated.json()
     refused = post(
         world, "petra", case, "decision", {"request": seq, "outcome": "refused", "reasons": "no"}
     )
@@ -127,6 +129,22 @@ def test_recognition_awaits_the_prosecutor_and_a_refusal_undoes_it(
     state = from_json(Case.objects.get(pk=case.pk).procedure)
     assert state.persons[SUSPECT].status == "none"
     assert state.requests == {}
+    # the interrogation done on the urgent route is inadmissible (202(1-2)), and the API says so
+    persons = ApiClient(world.alice).get(f"/cases/{case.pk}").json()["persons"]
+    assert persons == [
+        {
+            "party": SUSPECT,
+            "status": "none",
+            "minor": False,
+            "detained_at": None,
+            "custody_until": None,
+            "inadmissible": [interrogated.json()["seq"]],
+        }
+    ]
+    client = ApiClient(world.alice).client
+    client.force_login(world.alice)
+    page = client.get(reverse("web:case", args=[case.pk]), headers={"Accept-Language": "en"})
+    assert "inadmissible as evidence" in page.content.decode()
     assert ApiClient(world.alice).get(f"/cases/{case.pk}").json()["awaiting"] == []
 
 

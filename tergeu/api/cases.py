@@ -37,6 +37,7 @@ from tergeu.errors import InvalidInput
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, acts_judged
+from tergeu.procedure.state import from_json
 
 router = Router(tags=["cases"])
 me_router = Router(tags=["me"])
@@ -66,6 +67,19 @@ class ParticipantOut(Schema):
     since_seq: int
 
 
+class PersonOut(Schema):
+    """A person's procedural position as the engine keeps it: status (none, suspect_pending,
+    suspect, accused, convicted, acquitted), measures in force, and the acts whose results are
+    inadmissible (e.g. an interrogation after the prosecutor refused the recognition)."""
+
+    party: str
+    status: str
+    minor: bool
+    detained_at: datetime | None
+    custody_until: datetime | None
+    inadmissible: list[int]
+
+
 class CaseOut(CaseRow):
     qualification_part: str
     qualification_paragraph: str
@@ -78,6 +92,7 @@ class CaseOut(CaseRow):
     participants: list[ParticipantOut]
     deadlines: list[Deadline]
     awaiting: list[AwaitingOut]
+    persons: list[PersonOut]
 
 
 class ActOut(Schema):
@@ -184,6 +199,17 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
         "deadlines": [deadline_out(d) for d in detail.deadlines],
         "awaiting": [
             {name: getattr(a, name) for name in AwaitingOut.model_fields} for a in detail.awaiting
+        ],
+        "persons": [
+            {
+                "party": p.party,
+                "status": p.status,
+                "minor": p.minor,
+                "detained_at": p.detained_at,
+                "custody_until": p.custody_until,
+                "inadmissible": list(p.inadmissible),
+            }
+            for p in from_json(case.procedure).persons.values()
         ],
     }
 

@@ -26,6 +26,7 @@ from tergeu.cases.models import (
 )
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
+from tergeu.procedure.state import from_json
 
 PAGE = 50
 
@@ -45,6 +46,7 @@ class ActRow:
     summary: str
     hash: str
     attachment_seq: int | None
+    inadmissible: bool = False  # its results may not be used as evidence (e.g. 202(1-2))
 
 
 @dataclass
@@ -76,6 +78,7 @@ def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant
     party an act of the case can refer to."""
     names = _names(case, acts, participants)
     zone = clock.legal_zone()
+    spoiled = {seq for p in from_json(case.procedure).persons.values() for seq in p.inadmissible}
     return [
         ActRow(
             seq=act.seq,
@@ -90,6 +93,7 @@ def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant
             summary=_summary(act.kind, act.payload, names),
             hash=act.hash,
             attachment_seq=act.seq if act.kind == "attachment" else None,
+            inadmissible=act.seq in spoiled,
         )
         for act in acts
     ]
