@@ -31,6 +31,7 @@ from tergeu.cases.models import Case
 from tergeu.errors import Conflict, InvalidInput
 from tergeu.persons.iin import parse_iin, validate_bin
 from tergeu.persons.models import LegalEntity, Person
+from tergeu.procedure.pack import choices
 
 # Patterns say [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, Devanagari, ...).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -268,10 +269,11 @@ FIELD_TYPES: dict[str, Any] = {
 
 
 def _generated_schema(kind: str, fields: Mapping[str, tuple[str, bool]]) -> type[Payload]:
-    definitions: dict[str, Any] = {
-        name: (FIELD_TYPES[type_], ...) if required else (FIELD_TYPES[type_] | None, None)
-        for name, (type_, required) in fields.items()
-    }
+    definitions: dict[str, Any] = {}
+    for field_name, (type_, required) in fields.items():
+        values = choices(type_)
+        annotation = Literal[values] if values else FIELD_TYPES[type_]
+        definitions[field_name] = (annotation, ...) if required else (annotation | None, None)
     name = "".join(part.capitalize() for part in kind.split("_"))
     return create_model(name, __base__=Payload, **definitions)
 

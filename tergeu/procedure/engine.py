@@ -14,7 +14,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tergeu.procedure.pack import DECISIONS, ActRule, Chain, DeadlineRule, Pack, Term, When
+from tergeu.procedure.pack import (
+    DECISIONS,
+    ActRule,
+    Chain,
+    DeadlineRule,
+    Pack,
+    Term,
+    When,
+    choices,
+)
 from tergeu.procedure.rules import (
     EFFECTS,
     GENERAL,
@@ -264,6 +273,8 @@ def _payload(run: _Run, rule: ActRule) -> bool:
 
 
 def _fits(kind: str, value: Any) -> bool:
+    if kind.startswith("choice:"):
+        return value in choices(kind)
     if kind == "bool":
         return isinstance(value, bool)
     if kind in ("int", "seq"):

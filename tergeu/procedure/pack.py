@@ -33,10 +33,16 @@ DECISIONS = {
     "sanction": ("granted", "refused", "shortened"),
 }
 EVENT_SUFFIXES = ("granted", "refused")
+_CHOICE = re.compile(r"^choice:[a-z_]+(\|[a-z_]+)+$")
 _TERM = re.compile(r"^(?P<amount>[1-9][0-9]{0,3})(?P<unit>[hdm])$")
 R = TypeVar("R", "ActRule", "Chain", "DeadlineRule")
 T = TypeVar("T")
 _COUNTING = {"standard": Counting.STANDARD, "liberty": Counting.LIBERTY, "hours": Counting.HOURS}
+
+
+def choices(type_: str) -> tuple[str, ...]:
+    """The values of a `choice:a|b|c` field type (empty for any other type)."""
+    return tuple(type_.removeprefix("choice:").split("|")) if type_.startswith("choice:") else ()
 
 
 class PackError(ValueError):
@@ -623,12 +629,13 @@ class _Reader:
         where = f"{where} (kind {kind!r})"
         payload: dict[str, tuple[str, bool]] = {}
         for name, spec in _table(row, "payload", f"{where}.payload").items():
-            if not isinstance(spec, str) or spec.rstrip("?") not in FIELD_TYPES:
+            type_ = spec.rstrip("?") if isinstance(spec, str) else ""
+            if type_ not in FIELD_TYPES and not _CHOICE.match(type_):
                 raise PackError(
-                    f"{where}.payload.{name}: unknown field type {spec!r} "
-                    f"(one of {sorted(FIELD_TYPES)}, '?' suffix for optional)"
+                    f"{where}.payload.{name}: unknown field type {spec!r} (one of "
+                    f"{sorted(FIELD_TYPES)} or choice:a|b|c, '?' suffix for optional)"
                 )
-            payload[name] = (spec.rstrip("?"), not spec.endswith("?"))
+            payload[name] = (type_, not spec.endswith("?"))
         stages_raw = row.get("stages")
         stages = (
             None

@@ -21,6 +21,7 @@ from tergeu.accounts.models import (
 )
 from tergeu.cases.law import pack
 from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
+from tergeu.procedure.pack import choices
 from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
 from tergeu.registry.services import intake_agencies
 
@@ -365,15 +366,10 @@ FIELD_LABELS = {
     "text": _("Text"),
     "summary": _("Summary"),
 }
-CHOICES = {
-    "outcome": [
-        ("granted", _("granted")),
-        ("refused", _("refused")),
-        ("shortened", _("granted for a shorter term")),
-    ],
-    "form": FORMS_OF_INVESTIGATION,
-    "route": [("trial", _("main trial")), ("preliminary_hearing", _("preliminary hearing"))],
-    "outcome_verdict": [("conviction", _("conviction")), ("acquittal", _("acquittal"))],
+# The words for a few choice values; the others read as their code with spaces.
+CHOICE_LABELS = {
+    "shortened": _("granted for a shorter term"),
+    "trial": _("main trial"),
 }
 
 
@@ -401,9 +397,14 @@ def pack_form(kind: str, spec: dict[str, tuple[str, bool]]) -> type[PackActForm]
     for name, (type_, required) in spec.items():
         label = FIELD_LABELS.get(name, name.replace("_", " "))
         field: forms.Field
-        choices = CHOICES.get("outcome_verdict" if kind == "verdict" else name)
-        if choices is not None and type_ == "text":
-            field = forms.ChoiceField(label=label, choices=choices, required=required)
+        values = choices(type_)
+        if values:
+            options: list[tuple[str, Any]] = [
+                (v, CHOICE_LABELS.get(v) or _(v.replace("_", " "))) for v in values
+            ]
+            if not required:
+                options = [("", "—"), *options]
+            field = forms.ChoiceField(label=label, choices=options, required=required)
         elif type_ == "party":
             field = forms.CharField(label=label, required=required, validators=[IIN], max_length=12)
         elif type_ == "datetime":

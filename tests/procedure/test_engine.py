@@ -98,7 +98,7 @@ VERDICT = [
         "verdict",
         "trial_judge",
         "2026-12-15 10:00",
-        {"outcome": "conviction", "punishment": "5 years"},
+        {"outcome": "conviction", "punishment": "imprisonment", "term_months": 60},
     ),
 ]
 MISDEMEANOUR = [
@@ -579,7 +579,7 @@ DEADLINES = [
     ("R80", VERDICT, "2026-12-31 00:00", "15 days S from Tue 15 Dec: Wed 30"),
     (
         "R82",
-        [*VERDICT, Step("appeal", "defence_lawyer", "2026-12-21 10:00", {"by": "defence"})],
+        [*VERDICT, Step("appeal", "defence_lawyer", "2026-12-21 10:00", {"by": "defender"})],
         "2027-01-22 00:00",
         "1 month S from Mon 21 Dec: Thu 21 Jan",
     ),

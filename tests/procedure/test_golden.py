@@ -89,7 +89,7 @@ def test_misdemeanour_in_protocol_form_tried_in_court() -> None:
     case.act(
         "verdict",
         "trial_judge",
-        {"outcome": "conviction", "punishment": "fine"},
+        {"outcome": "conviction", "punishment": "fine", "fine_mrp": 100},
         "2026-11-25 10:00",
     )
     assert case.refusals("entry_into_force", "trial_judge", {}, "2026-12-10 12:00") == [
@@ -97,7 +97,10 @@ def test_misdemeanour_in_protocol_form_tried_in_court() -> None:
     ]
     case.act("entry_into_force", "trial_judge", {}, "2026-12-11 09:00")  # 13
     case.act(
-        "execution_order", "trial_judge", {"punishment": "fine of 100 MRP"}, "2026-12-14 10:00"
+        "execution_order",
+        "trial_judge",
+        {"punishment": "fine", "fine_mrp": 100},
+        "2026-12-14 10:00",
     )
     case.act("execution_confirmation", "trial_judge", {}, "2026-12-20 10:00")  # 15
 
@@ -166,7 +169,9 @@ def test_writ_proceedings_ending_in_a_fine() -> None:
         "window_open"
     ]
     case.act("entry_into_force", "trial_judge", {}, "2026-11-20 09:00")  # 12
-    case.act("execution_order", "trial_judge", {"punishment": "fine of 50 MRP"}, "2026-11-23 10:00")
+    case.act(
+        "execution_order", "trial_judge", {"punishment": "fine", "fine_mrp": 50}, "2026-11-23 10:00"
+    )
     case.act("execution_confirmation", "trial_judge", {}, "2026-11-30 10:00")  # 14
 
     assert clock_table(case.state) == {
@@ -371,10 +376,18 @@ def grave_crime(t: Mapping[str, str], final_document: str) -> Case:
     case.act("court_acceptance", "trial_judge", {"route": "trial"}, t["court_acceptance"])
     case.act("trial_start", "trial_judge", {}, t["trial_start"])  # 22
     case.act(
-        "verdict", "trial_judge", {"outcome": "conviction", "punishment": "6 years"}, t["verdict"]
+        "verdict",
+        "trial_judge",
+        {"outcome": "conviction", "punishment": "imprisonment", "term_months": 72},
+        t["verdict"],
     )
     case.act("entry_into_force", "trial_judge", {}, t["entry_into_force"])  # 24
-    case.act("execution_order", "trial_judge", {"punishment": "6 years"}, t["execution_order"])
+    case.act(
+        "execution_order",
+        "trial_judge",
+        {"punishment": "imprisonment", "term_months": 72},
+        t["execution_order"],
+    )
     case.act("covert_target_notice", "investigator", {"covert": 11}, t["covert_target_notice"])
     case.act("execution_confirmation", "penitentiary_officer", {}, t["execution_confirmation"])
     return case

@@ -384,3 +384,24 @@ def test_the_case_stages_are_the_pack_s() -> None:
 
     pack = load_pack()
     assert set(Stage.values) == set(pack.stages) - {pack.initial_stage()}
+
+
+def test_a_choice_field_refuses_values_outside_it(kz: Pack) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tergeu.procedure.engine import Proposal, evaluate
+    from tergeu.procedure.pack import choices
+    from tergeu.procedure.state import ProcState
+
+    matter = kz.act("judicial_sanction_request", date(2026, 1, 1))
+    assert matter is not None
+    assert "property_arrest" in choices(matter.payload["matter"][0])
+    state = ProcState(stage="under_investigation", body="police")
+    at = datetime(2026, 11, 2, 10, tzinfo=ZoneInfo("Asia/Almaty"))
+    payload = {"matter": "property-arrest", "grounds": "x"}
+    verdict = evaluate(
+        kz, state, Proposal("judicial_sanction_request", ("investigator",), payload, at, 2)
+    )
+    assert [r.code for r in verdict.reasons] == ["payload_type"]
+    assert verdict.state is state
