@@ -5,7 +5,9 @@ A case is visible to
 - the officials of its investigation unit who are assigned to it (registrar, investigators),
 - the heads of its investigation unit,
 - the prosecutors of its supervising office and of every office above it,
-- the investigating judges a request of the case has been assigned to (the duty roster).
+- the investigating judges a request of the case has been assigned to (the duty roster),
+- the officials of the penitentiary institution or probation service its execution order was
+  sent to.
 Administrators see reference data only. Everyone else gets "not found", never "forbidden", so
 that the existence of a case does not leak.
 """
@@ -52,6 +54,14 @@ def visible_cases(user: Official | Any) -> CaseQuerySet:
     head_unit_ids = {a.agency_id for a in appointments if a.role in HEAD_ROLES}
     office_paths = {a.agency.path for a in appointments if a.role == Role.PROSECUTOR}
     rule = Q(pk__in=[])
+    executing = {
+        a.agency_id
+        for a in appointments
+        if a.role in (Role.PENITENTIARY_OFFICER, Role.PROBATION_OFFICER)
+    }
+    if executing:
+        # The institution an execution order was sent to sees the case from then on.
+        rule |= Q(execution_institution_id__in=executing)
     if any(a.role == Role.INVESTIGATING_JUDGE for a in appointments):
         # A judge sees the cases of the requests assigned to them (the duty roster).
         rule |= Q(Exists(Awaited.objects.filter(case=OuterRef("pk"), assignee=user)))
@@ -74,19 +84,23 @@ def capacities(user: Official, case: Case, *, registering: bool = False) -> list
         if appointment.agency_id == case.investigation_unit_id:
             if appointment.role in HEAD_ROLES or (appointment.role in UNIT_ROLES and assigned):
                 roles.append(appointment.role)
-        elif (
-            appointment.role == Role.PROSECUTOR
-            and case.supervising_office.path.startswith(appointment.agency.path)
-            or (
-                appointment.role == Role.INVESTIGATING_JUDGE
-                and appointment.role not in roles
-                and Awaited.objects.filter(
-                    case=case, assignee=user, closed_at__isnull=True
-                ).exists()
-            )
-        ):
+        elif appointment.role not in roles and _outside_the_unit(appointment, user, case):
             roles.append(appointment.role)
     return roles
+
+
+def _outside_the_unit(appointment: Appointment, user: Official, case: Case) -> bool:
+    """Whether an appointment outside the case's unit gives a capacity on the case: a
+    supervising prosecutor; the judge an open request is assigned to; an official of the
+    institution executing the sentence."""
+    role = appointment.role
+    if role == Role.PROSECUTOR:
+        return case.supervising_office.path.startswith(appointment.agency.path)
+    if role == Role.INVESTIGATING_JUDGE:
+        return Awaited.objects.filter(case=case, assignee=user, closed_at__isnull=True).exists()
+    if role in (Role.PENITENTIARY_OFFICER, Role.PROBATION_OFFICER):
+        return appointment.agency_id == case.execution_institution_id
+    return False
 
 
 def access_case(user: Official, *, case_id: int, surface: str, action: str = "view_case") -> Case:

@@ -104,6 +104,14 @@ class Case(models.Model):
     )
     # The journal's head: appends read these instead of the journal, so an append costs the same
     # for the 10th act and the 10,000th.
+    execution_institution = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="executed_cases",
+        verbose_name=_("institution executing the sentence"),
+    )
     # The procedure engine's view of the case (tergeu.procedure.state.ProcState as JSON):
     # persons' statuses and measures, open requests, covert actions and clocks.
     procedure = models.JSONField(default=dict, blank=True)

@@ -28,6 +28,8 @@ class CaseState:
     supervising_office_id: int | None = None
     lead_investigator_id: int | None = None
     procedural_prosecutor_id: int | None = None
+    # The penitentiary institution or probation service the execution order was sent to.
+    execution_institution_id: int | None = None
     # official id → (capacity, seq of the act that assigned them)
     assigned: Mapping[int, tuple[str, int]] = field(default_factory=dict)
     # (party, role) → list of (status, seq)
@@ -92,6 +94,10 @@ def _procedural_prosecutor(state: CaseState, act: ActFacts) -> CaseState:
     return replace(state, procedural_prosecutor_id=act.payload["prosecutor_id"])
 
 
+def _execution_order(state: CaseState, act: ActFacts) -> CaseState:
+    return replace(state, execution_institution_id=act.payload.get("institution_id"))
+
+
 def _unchanged(state: CaseState, act: ActFacts) -> CaseState:
     return state
 
@@ -102,6 +108,7 @@ APPLY: dict[str, Callable[[CaseState, ActFacts], CaseState]] = {
     "participant_admission": _participant_admission,
     "jurisdiction_transfer": _jurisdiction_transfer,
     "procedural_prosecutor_assignment": _procedural_prosecutor,
+    "execution_order": _execution_order,
     "note": _unchanged,
     "attachment": _unchanged,
 }

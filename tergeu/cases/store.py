@@ -24,6 +24,7 @@ CASE_FIELDS = (
     "supervising_office_id",
     "lead_investigator_id",
     "procedural_prosecutor_id",
+    "execution_institution_id",
 )
 
 

@@ -243,6 +243,24 @@ def _guard_parties(case: Case | None, payload: Any) -> None:
                 )
 
 
+def _guard_institution(case: Case | None, payload: Any) -> None:
+    """An execution order goes to a penitentiary institution or a probation service."""
+    _guard_parties(case, payload)
+    institution_id = payload.institution_id
+    if institution_id is None:
+        return
+    kind = Agency.objects.filter(pk=institution_id).values_list("kind", flat=True).first()
+    if kind not in (AgencyKind.PENITENTIARY, AgencyKind.PROBATION):
+        raise InvalidInput(
+            _("The sentence is executed by a penitentiary institution or a probation service."),
+            code="invalid_institution",
+            details={"institution_id": institution_id},
+        )
+
+
+# Guards of kinds whose schema the pack declares (the default checks the parties named).
+GENERATED_GUARDS: dict[str, Guard] = {"execution_order": _guard_institution}
+
 HAND_WRITTEN: dict[str, tuple[type[Payload], Guard]] = {
     "registration": (Registration, _guard_registration),
     "acceptance": (Acceptance, _guard_acceptance),
@@ -285,7 +303,8 @@ def _kinds() -> dict[str, ActKind]:
         if code in HAND_WRITTEN:
             schema, guard = HAND_WRITTEN[code]
         else:
-            schema, guard = _generated_schema(code, latest.payload), _guard_parties
+            schema = _generated_schema(code, latest.payload)
+            guard = GENERATED_GUARDS.get(code, _guard_parties)
         kinds[code] = ActKind(
             code,
             gettext_lazy(latest.label),  # msgids: tergeu/cases/pack_messages.py
