@@ -132,6 +132,7 @@ GLOSSARY_NAMES = [
     "watchdog",
     "Awaited",
     "DutyShift",
+    "CourtAssignment",
 ]
 CHOICES: list[type[TextChoices]] = [
     Role,

@@ -6,6 +6,7 @@ A case is visible to
 - the heads of its investigation unit,
 - the prosecutors of its supervising office and of every office above it,
 - the investigating judges a request of the case has been assigned to (the duty roster),
+- the trial judge it was assigned to when it reached the court (the duty roster),
 - the officials of the penitentiary institution or probation service its execution order was
   sent to.
 Administrators see reference data only. Everyone else gets "not found", never "forbidden", so
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from tergeu import clock
 from tergeu.access.models import AccessLog
 from tergeu.accounts.models import HEAD_ROLES, Appointment, Official, Role
-from tergeu.cases.models import Awaited, Case, CaseAssignment, CaseQuerySet
+from tergeu.cases.models import Awaited, Case, CaseAssignment, CaseQuerySet, CourtAssignment
 from tergeu.errors import NotFound
 from tergeu.registry.models import CrimeReport
 
@@ -62,6 +63,9 @@ def visible_cases(user: Official | Any) -> CaseQuerySet:
     if executing:
         # The institution an execution order was sent to sees the case from then on.
         rule |= Q(execution_institution_id__in=executing)
+    if any(a.role == Role.TRIAL_JUDGE for a in appointments):
+        # A trial judge sees the cases assigned to them when they reached the court.
+        rule |= Q(Exists(CourtAssignment.objects.filter(case=OuterRef("pk"), judge=user)))
     if any(a.role == Role.INVESTIGATING_JUDGE for a in appointments):
         # A judge sees the cases of the requests assigned to them (the duty roster).
         rule |= Q(Exists(Awaited.objects.filter(case=OuterRef("pk"), assignee=user)))
@@ -91,13 +95,15 @@ def capacities(user: Official, case: Case, *, registering: bool = False) -> list
 
 def _outside_the_unit(appointment: Appointment, user: Official, case: Case) -> bool:
     """Whether an appointment outside the case's unit gives a capacity on the case: a
-    supervising prosecutor; the judge an open request is assigned to; an official of the
-    institution executing the sentence."""
+    supervising prosecutor; the judge an open request is assigned to; the trial judge of the
+    case; an official of the institution executing the sentence."""
     role = appointment.role
     if role == Role.PROSECUTOR:
         return case.supervising_office.path.startswith(appointment.agency.path)
     if role == Role.INVESTIGATING_JUDGE:
         return Awaited.objects.filter(case=case, assignee=user, closed_at__isnull=True).exists()
+    if role == Role.TRIAL_JUDGE:
+        return CourtAssignment.objects.filter(case=case, judge=user).exists()
     if role in (Role.PENITENTIARY_OFFICER, Role.PROBATION_OFFICER):
         return appointment.agency_id == case.execution_institution_id
     return False

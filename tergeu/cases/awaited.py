@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from tergeu.accounts.models import HEAD_ROLES, AgencyKind, Appointment, DutyShift, Official, Role
 from tergeu.cases.law import pack
-from tergeu.cases.models import Awaited, Case
+from tergeu.cases.models import Awaited, Case, CourtAssignment
 from tergeu.procedure.engine import Awaiting, awaiting
 from tergeu.procedure.state import ProcState
 
@@ -94,3 +94,31 @@ def queue(user: Official) -> QuerySet[Awaited]:
         .select_related("case")
         .order_by("due_at", "opened_at")
     )
+
+
+COURT_STAGES = frozenset({"sent_to_court", "writ_review"})
+
+
+def court_assign(case: Case, old: ProcState, new: ProcState, *, at: datetime) -> None:
+    """A case reaching the court goes to the trial judge on duty at the district court of its
+    region; with nobody on duty it waits unassigned."""
+    if new.stage not in COURT_STAGES or old.stage in COURT_STAGES:
+        return
+    region = case.investigation_unit.region_id
+    if region is None:
+        return
+    shift = (
+        DutyShift.objects.filter(
+            court__kind=AgencyKind.DISTRICT_COURT,
+            court__region_id=region,
+            starts_at__lte=at,
+            ends_at__gt=at,
+        )
+        .order_by("starts_at")
+        .values_list("judge_id", "court_id")
+        .first()
+    )
+    if shift is not None:
+        CourtAssignment.objects.get_or_create(
+            case=case, judge_id=shift[0], defaults={"court_id": shift[1], "assigned_at": at}
+        )

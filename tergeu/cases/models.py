@@ -354,3 +354,22 @@ class Awaited(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.request_seq} {self.kind} → {self.role}"
+
+
+class CourtAssignment(models.Model):
+    """The trial judge a case was assigned to when it reached the court: the judge on duty
+    (`DutyShift`) at the district court of the case's region at that moment."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="court_assignments")
+    judge = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="+")
+    court = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "judge"], name="court_assignment_unique")
+        ]
+        indexes: ClassVar = [models.Index(fields=["judge", "-assigned_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.judge_id}"

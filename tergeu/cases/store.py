@@ -88,6 +88,10 @@ def state_store(
         from tergeu.cases.awaited import awaited_store
 
         awaited_store(case, old.procedure, new.procedure, at=at)
+    if old.procedure.stage != new.procedure.stage:
+        from tergeu.cases.awaited import court_assign
+
+        court_assign(case, old.procedure, new.procedure, at=at)
     if old.procedure.clocks != new.procedure.clocks:
         officials = {
             "lead_investigator_id": new.lead_investigator_id,

@@ -493,10 +493,13 @@ class Planner:
 
 
 def roster_load(ref: Reference, anchor: datetime) -> None:
-    """The duty roster of the demo's investigating judges: each on duty at their court over the
-    demo's history and the month ahead, so that sanctions reach a judge."""
+    """The duty roster of the demo's judges: each on duty at their court over the demo's
+    history and the month ahead, so that sanctions and cases sent to court reach a judge."""
     for official in ref.officials.values():
-        for appointment in official.appointments.filter(role=Role.INVESTIGATING_JUDGE):
+        judging = official.appointments.filter(
+            role__in=[Role.INVESTIGATING_JUDGE, Role.TRIAL_JUDGE]
+        )
+        for appointment in judging:
             DutyShift.objects.get_or_create(
                 court=appointment.agency,
                 judge=official,
