@@ -49,20 +49,8 @@ def assignee(case: Case, row: Awaiting, at: datetime) -> int | None:
     judge on duty at the investigating court of the case's region at that moment; for the
     prosecutor, the procedural prosecutor when one is named."""
     if Role.INVESTIGATING_JUDGE in row.roles:
-        region = case.investigation_unit.region_id
-        if region is None:
-            return None
-        return (
-            DutyShift.objects.filter(
-                court__kind=AgencyKind.INVESTIGATING_COURT,
-                court__region_id=region,
-                starts_at__lte=at,
-                ends_at__gt=at,
-            )
-            .order_by("starts_at")
-            .values_list("judge_id", flat=True)
-            .first()
-        )
+        duty = on_duty(AgencyKind.INVESTIGATING_COURT, case.investigation_unit.region_id, at)
+        return duty[0] if duty else None
     if Role.PROSECUTOR in row.roles:
         return case.procedural_prosecutor_id
     return None
@@ -104,21 +92,22 @@ def court_assign(case: Case, old: ProcState, new: ProcState, *, at: datetime) ->
     region; with nobody on duty it waits unassigned."""
     if new.stage not in COURT_STAGES or old.stage in COURT_STAGES:
         return
-    region = case.investigation_unit.region_id
-    if region is None:
-        return
-    shift = (
+    shift = on_duty(AgencyKind.DISTRICT_COURT, case.investigation_unit.region_id, at)
+    if shift is not None:
+        CourtAssignment.objects.get_or_create(
+            case=case, judge_id=shift[0], defaults={"court_id": shift[1], "assigned_at": at}
+        )
+
+
+def on_duty(court_kind: str, region_id: int | None, at: datetime) -> tuple[int, int] | None:
+    """(judge, court) on duty at `at` at a court of `court_kind` in the region, if any."""
+    if region_id is None:
+        return None
+    return (
         DutyShift.objects.filter(
-            court__kind=AgencyKind.DISTRICT_COURT,
-            court__region_id=region,
-            starts_at__lte=at,
-            ends_at__gt=at,
+            court__kind=court_kind, court__region_id=region_id, starts_at__lte=at, ends_at__gt=at
         )
         .order_by("starts_at")
         .values_list("judge_id", "court_id")
         .first()
     )
-    if shift is not None:
-        CourtAssignment.objects.get_or_create(
-            case=case, judge_id=shift[0], defaults={"court_id": shift[1], "assigned_at": at}
-        )
