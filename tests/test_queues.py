@@ -13,6 +13,7 @@ import pytest
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, DutyShift, Official, Role
 from tergeu.cases.models import Awaited, Case
+from tergeu.journal.services import act_append
 from tergeu.persons.services import person_get_or_create
 from tests.conftest import VALID_IIN_2, ApiClient, World, open_case
 from tests.test_refusals import assert_error, database_state
@@ -147,3 +148,40 @@ def test_the_queue_page_shows_my_requests_only(world: World, case: Case) -> None
     oscar.force_login(world.oscar)
     assert case.register_number not in oscar.get(url).content.decode()
     assert Client().get(url).status_code == 302  # sign in first
+
+
+def test_a_judge_may_not_decide_another_judge_s_request(world: World, case: Case) -> None:
+    """Two covert-action requests of one case reach the court on two judges' shifts: each judge
+    acts on the case, but only on their own request."""
+    first, second = judge(world, "julia"), judge(world, "jamal")
+    court = Agency.objects.get(authority_code="7561")
+    now = clock.now()
+    DutyShift.objects.create(
+        court=court,
+        judge=first,
+        starts_at=now - timedelta(hours=10),
+        ends_at=now - timedelta(hours=5),
+    )
+    DutyShift.objects.create(
+        court=court,
+        judge=second,
+        starts_at=now - timedelta(hours=5),
+        ends_at=now + timedelta(hours=5),
+    )
+    alice = world.alice
+    covert = {"target": SUSPECT, "item": 2, "grounds": "x"}
+    with clock.frozen(now - timedelta(hours=8)):
+        mine = act_append(case=case, kind="covert_action", actor=alice, payload=covert).seq
+    with clock.frozen(now - timedelta(hours=1)):
+        other = {**covert, "target": "iin:900101300017"}
+        act_append(case=case, kind="covert_action", actor=alice, payload=other)
+    jamal = ApiClient(second)
+    before = database_state()
+    refused = post(jamal, case, "decision", {"request": mine, "outcome": "granted"})
+    assert_error(refused, 403, "not_assigned")
+    assert database_state() == before
+    until = (now + timedelta(days=20)).isoformat()
+    granted = post(
+        ApiClient(first), case, "decision", {"request": mine, "outcome": "granted", "until": until}
+    )
+    assert granted.status_code == 201, granted.json()

@@ -40,7 +40,9 @@ def pack() -> Pack:
 
 def rule_of(clock_: Clock) -> DeadlineRule:
     """The rule version that started `clock_` (ADR 0003: it keeps the version of its day)."""
-    return next(r for r in pack().deadlines[clock_.rule] if r.window.valid_from == clock_.version)
+    rule = pack().deadline_version(clock_.rule, clock_.version)
+    assert rule is not None  # a clock's rule is in the pack
+    return rule
 
 
 def warn_at(started: datetime, due: datetime) -> datetime:
@@ -186,8 +188,7 @@ def reason_dict(reason: Refusal) -> dict[str, Any]:
 def deadline_explain(deadline: Any) -> str:
     """The explanation sentence of a `Deadline` row (a case clock); the translated duty for the
     clocks of crime reports, which are not the engine's."""
-    versions = pack().deadlines.get(deadline.rule, ())
-    rule = next((r for r in versions if r.window.valid_from == deadline.in_force_since), None)
+    rule = pack().deadline_version(deadline.rule, deadline.in_force_since)
     if rule is None:
         return _capitalized(_(deadline.duty))
     return explain(rule, deadline.anchor_at or deadline.started_at, deadline.due_at)

@@ -177,10 +177,17 @@ def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
 
 def _decider_check(case: Case, request_seq: int, actor: Official) -> None:
     """A request assigned to one judge is decided by that judge, not by another judge."""
-    row = Awaited.objects.filter(case=case, request_seq=request_seq, closed_at__isnull=True)
-    assignee_id = row.values_list("assignee_id", flat=True).first()
-    judge_step = row.filter(role=Role.INVESTIGATING_JUDGE).exists()
-    if judge_step and assignee_id is not None and assignee_id != actor.pk:
+    assignee_id = (
+        Awaited.objects.filter(
+            case=case,
+            request_seq=request_seq,
+            closed_at__isnull=True,
+            role=Role.INVESTIGATING_JUDGE,
+        )
+        .values_list("assignee_id", flat=True)
+        .first()
+    )
+    if assignee_id is not None and assignee_id != actor.pk:
         raise Forbidden(
             _("This request is assigned to another judge."),
             code="not_assigned",

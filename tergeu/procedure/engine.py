@@ -633,7 +633,9 @@ def _clocks(run: _Run, event: str, payload: Mapping[str, Any]) -> None:
 
 
 def _clock_rule(pack: Pack, clock: Clock) -> DeadlineRule:
-    return next(r for r in pack.deadlines[clock.rule] if r.window.valid_from == clock.version)
+    rule = pack.deadline_version(clock.rule, clock.version)
+    assert rule is not None  # a clock's rule is in the pack that started it
+    return rule
 
 
 def _same_subject(rule: DeadlineRule, clock: Clock, payload: Mapping[str, Any]) -> bool:

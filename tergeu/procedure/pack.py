@@ -252,6 +252,12 @@ class Pack:
     def deadline(self, rule_id: str, day: date) -> DeadlineRule | None:
         return _in_force(self.deadlines.get(rule_id, ()), day)
 
+    def deadline_version(self, rule_id: str, valid_from: date | None) -> DeadlineRule | None:
+        """The version of a deadline rule a clock was started by (rule id and valid_from
+        name it: the loader refuses overlapping versions of one deadline)."""
+        versions = self.deadlines.get(rule_id, ())
+        return next((r for r in versions if r.window.valid_from == valid_from), None)
+
     def initial_stage(self) -> str:
         return next(code for code, stage in self.stages.items() if stage.initial)
 
@@ -610,10 +616,12 @@ class _Reader:
             rule = read(row, here)
             versions = result.setdefault(ident(rule), [])
             for other in versions:
-                # Versions of one rule may not overlap in time, unless they apply to different
-                # cases (`when`), e.g. the writ order of a misdemeanour and of a small crime.
-                same_cases = getattr(other, "when", None) == getattr(rule, "when", None)
-                if same_cases and window(other).overlaps(window(rule)):
+                # Versions of one rule may not overlap in time. Act kinds may, when they apply
+                # to different cases (`when`): the writ order of a misdemeanour and of a small
+                # crime. A deadline may not: a clock names its rule by id and valid_from, so a
+                # variant for other cases is a rule of its own (R16 and R16I, detained).
+                for_other_cases = table == "act" and other.when != rule.when
+                if not for_other_cases and window(other).overlaps(window(rule)):
                     raise PackError(
                         f"{here}: {id_key} {ident(rule)!r} overlaps the validity window of an "
                         f"earlier version (from {window(other).valid_from})"

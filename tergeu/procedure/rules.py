@@ -296,12 +296,7 @@ def _qualify(state: ProcState, ctx: Context) -> ProcState:
 
 def _qualified_as(state: ProcState, q: Mapping[str, Any]) -> ProcState:
     fields = ("article", "part", "paragraph", "offence_category")
-    return replace(
-        state,
-        category=q["offence_category"],
-        article=q["article"],
-        qualification={name: str(q.get(name) or "") for name in fields},
-    )
+    return replace(state, qualification={name: str(q.get(name) or "") for name in fields})
 
 
 def _set_form(state: ProcState, ctx: Context) -> ProcState:

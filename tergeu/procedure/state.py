@@ -72,8 +72,6 @@ class Clock:
 @dataclass(frozen=True)
 class ProcState:
     stage: str = ""
-    category: str = ""
-    article: str = ""
     # article, part, paragraph, offence_category — as registered or as last agreed
     qualification: Mapping[str, str] = field(default_factory=dict)
     form: str = ""
@@ -85,6 +83,14 @@ class ProcState:
     covert: Mapping[int, Covert] = field(default_factory=dict)
     requests: Mapping[int, Request] = field(default_factory=dict)
     clocks: Mapping[str, Clock] = field(default_factory=dict)
+
+    @property
+    def category(self) -> str:
+        return self.qualification.get("offence_category", "")
+
+    @property
+    def article(self) -> str:
+        return self.qualification.get("article", "")
 
     def person(self, party: str) -> Person:
         return self.persons.get(party) or Person(party, minor=is_minor(party, None))
@@ -177,8 +183,6 @@ def from_json(raw: Mapping[str, Any] | None) -> ProcState:
     }
     return ProcState(
         stage=raw["stage"],
-        category=raw["category"],
-        article=raw["article"],
         qualification=raw.get("qualification", {}),
         form=raw["form"],
         body=raw["body"],

@@ -231,7 +231,7 @@ DEADLINES = [
         "1 day S from reaching the prosecutor on Tue 10 Nov: last day Wed 11",
     ),
     (
-        "R16",
+        "R16I",
         [
             *opening("2026-11-02 10:00", category="misdemeanour", form="protocol"),
             detention(ADULT, "2026-11-10 08:00", "2026-11-10 09:00"),
@@ -276,7 +276,7 @@ DEADLINES = [
         "3 days S from Tue 10 Nov: Fri 13",
     ),
     (
-        "R24",
+        "R24I",
         [
             *GRAVE,
             detention(ADULT, "2026-11-03 09:05", "2026-11-03 10:00"),
@@ -298,7 +298,7 @@ DEADLINES = [
         "before 88-VII 3 days even when detained: Sat 5 Jun 2021 moves to Mon 7",
     ),
     ("R25", ACCUSATION, "2026-11-24 00:00", "3 days S from Fri 20 Nov: Mon 23"),
-    ("R25", ACCUSATION_DETAINED, "2026-11-18 18:00", "suspect detained: immediately"),
+    ("R25I", ACCUSATION_DETAINED, "2026-11-18 18:00", "suspect detained: immediately"),
     ("R26", INDICTED, "2026-12-08 00:00", "10 days S from Thu 26 Nov: Sun 6 Dec moves to Mon 7"),
     (
         "R27",
@@ -533,7 +533,7 @@ DEADLINES = [
         "6 months S from the approved termination on 25 Nov: Tue 25 May 2027",
     ),
     (
-        "R64",
+        "R64R",
         [
             *opening("2019-03-01 10:00"),
             Step(

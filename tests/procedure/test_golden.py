@@ -34,10 +34,12 @@ def clock_table(state: ProcState) -> dict[str, tuple[str, str]]:
 
 
 def assert_state(state: ProcState, expected: ProcState) -> None:
-    """Every field but the clocks (compared as a table) and the qualification's detail."""
+    """Every field but the clocks (compared as a table) and the qualification's detail (its
+    category and article are compared)."""
     for name in (f.name for f in fields(ProcState)):
         if name not in ("clocks", "qualification"):
             assert getattr(state, name) == getattr(expected, name), name
+    assert (state.category, state.article) == (expected.category, expected.article)
 
 
 def assert_rebuilt(case: Case) -> None:
@@ -119,8 +121,7 @@ def test_misdemeanour_in_protocol_form_tried_in_court() -> None:
         case.state,
         ProcState(
             stage="closed",
-            category="misdemeanour",
-            article="188",
+            qualification={"article": "188", "offence_category": "misdemeanour"},
             form="protocol",
             body="police",
             registered_at=at("2026-11-02 10:00"),
@@ -190,8 +191,7 @@ def test_writ_proceedings_ending_in_a_fine() -> None:
         case.state,
         ProcState(
             stage="closed",
-            category="small",
-            article="188",
+            qualification={"article": "188", "offence_category": "small"},
             form="inquiry",
             body="police",
             registered_at=at("2026-11-02 10:00"),
@@ -416,8 +416,7 @@ def test_grave_crime_with_custody_and_a_covert_action(
         case.state,
         ProcState(
             stage="closed",
-            category="grave",
-            article="188",
+            qualification={"article": "188", "offence_category": "grave"},
             form="preliminary",
             body="police",
             registered_at=moment("registration"),

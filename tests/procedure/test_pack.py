@@ -278,9 +278,18 @@ def test_the_loader_refuses(
         assert fragment in message, f"{fragment!r} not in {message!r}"
 
 
-def test_versions_may_overlap_when_they_apply_to_different_cases(tmp_path: Path) -> None:
+def test_act_versions_may_overlap_when_they_apply_to_different_cases(kz: Pack) -> None:
+    writ = kz.acts["writ_order"]
+    assert writ[0].window.overlaps(writ[1].window)
+    assert writ[0].when != writ[1].when
+
+
+def test_deadline_versions_may_not_overlap_even_for_different_cases(tmp_path: Path) -> None:
+    """A clock names its rule by id and valid_from: a variant for other cases is a rule of its
+    own (R16 and R16I)."""
     directory = mutated(tmp_path, "deadlines.toml", "", SECOND_R01 + "when = { detained = true }\n")
-    assert len(load_pack(directory).deadlines["R01"]) == 2
+    with pytest.raises(PackError, match="id 'R01' overlaps the validity window"):
+        load_pack(directory)
 
 
 # --- (5) uncertain readings are flagged [U] in docs/rules.md ------------------------------------
