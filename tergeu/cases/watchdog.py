@@ -81,8 +81,7 @@ class Claimed:
 class Officials:
     """Who holds which office for the cases of one batch, read in three queries."""
 
-    def __init__(self, deadlines: list[Claimed]) -> None:
-        case_ids = {d.case_id for d in deadlines if d.case_id is not None}
+    def __init__(self, case_ids: Iterable[int]) -> None:
         self.cases = {
             case.pk: case
             for case in Case.objects.filter(pk__in=case_ids).only(
@@ -103,31 +102,32 @@ class Officials:
         named) and for a crime report's deadline (no case, so no role to resolve)."""
         if deadline.responsible_id is not None:
             return [deadline.responsible_id]
-        case = self.cases.get(deadline.case_id or 0)
-        role = deadline.responsible_role
+        return self.holders(deadline.case_id or 0, deadline.responsible_role)
+
+    def holders(self, case_id: int, role: str) -> list[int]:
+        """The officials who hold `role` (a role or a pack's role group) for the case: the lead
+        investigator for the body, the supervising prosecutors, the heads of the unit; nobody
+        for a judge or a facility, whose officials the case does not name."""
+        case = self.cases.get(case_id)
         if case is None:
             return []
         if role in CONDUCTING:
             return [case.lead_investigator_id] if case.lead_investigator_id else []
         if role == Role.PROSECUTOR:
-            return self.supervising_prosecutors(deadline)
+            if case.procedural_prosecutor_id:
+                return [case.procedural_prosecutor_id]
+            return self.prosecutors.get(case.supervising_office_id, [])
         if role in HEADS:
-            return self.heads_of_unit(deadline)
+            return self.heads.get(case.investigation_unit_id, [])
         return []
 
     def heads_of_unit(self, deadline: Claimed) -> list[int]:
-        case = self.cases.get(deadline.case_id or 0)
-        return self.heads.get(case.investigation_unit_id, []) if case else []
+        return self.holders(deadline.case_id or 0, "head")
 
     def supervising_prosecutors(self, deadline: Claimed) -> list[int]:
         """The case's procedural prosecutor; while none is named, the prosecutors of the
         supervising office."""
-        case = self.cases.get(deadline.case_id or 0)
-        if case is None:
-            return []
-        if case.procedural_prosecutor_id:
-            return [case.procedural_prosecutor_id]
-        return self.prosecutors.get(case.supervising_office_id, [])
+        return self.holders(deadline.case_id or 0, Role.PROSECUTOR)
 
     def responsible_and_heads(self, deadline: Claimed) -> list[int]:
         return self.responsible(deadline) + self.heads_of_unit(deadline)
@@ -241,7 +241,7 @@ def _step_batch(step: Step, now: datetime, batch: int) -> tuple[WatchdogSummary,
         moved = Deadline.objects.filter(
             pk__in=[d.pk for d in claimed], escalation__lt=step.level
         ).update(escalation=step.level)
-        officials = Officials(claimed)
+        officials = Officials({d.case_id for d in claimed if d.case_id is not None})
         sent = notifications_send(
             [
                 _notification(step, deadline, recipient, now)
