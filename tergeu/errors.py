@@ -57,3 +57,10 @@ class Conflict(AppError):
 class TooLarge(AppError):
     status = 413
     code = "too_large"
+
+
+class TooManyRequests(AppError):
+    """A rate limit was reached; the message says when to try again."""
+
+    status = 429
+    code = "too_many_requests"

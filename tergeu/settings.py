@@ -75,7 +75,9 @@ INSTALLED_APPS = [
     "tergeu.registry",
     "tergeu.access",
     "tergeu.attachments",
+    "tergeu.defence",
     "tergeu.notifications",
+    "tergeu.public",
     "tergeu.web",
     "tergeu.demo",
 ]
@@ -206,3 +208,52 @@ ATTACHMENT_ALLOWED_TYPES = frozenset(
         "application/zip,application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
 )
+
+# E-mail to participants goes through Django's e-mail backend: the console in dev mode, SMTP
+# otherwise (docs/notifications.md).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEV_MODE
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tergeu@localhost")
+
+# SMS goes through the gateway class named here (a dotted path). Without one configured, a
+# server's SMS fail (and are reported by the reconciliation) rather than vanish.
+TERGEU_SMS_GATEWAY = env_str(
+    "TERGEU_SMS_GATEWAY",
+    "tergeu.notifications.sms.ConsoleGateway"
+    if DEV_MODE
+    else "tergeu.notifications.sms.UnconfiguredGateway",
+)
+TERGEU_SMS_FILE_PATH = env_str("TERGEU_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+
+# The outbox: attempts before a message is marked failed, the pause before the first retry
+# (doubled after each failure), and the delivery term when the law sets none.
+TERGEU_OUTBOX_MAX_ATTEMPTS = env_int("TERGEU_OUTBOX_MAX_ATTEMPTS", 6)
+TERGEU_OUTBOX_RETRY_SECONDS = env_int("TERGEU_OUTBOX_RETRY_SECONDS", 60)
+TERGEU_OUTBOX_DELIVERY_HOURS = env_int("TERGEU_OUTBOX_DELIVERY_HOURS", 24)
+# Deliver a request's messages as soon as its transaction commits, within the request; off: only
+# the worker (`outbox_deliver --loop`) delivers, and no response waits for a gateway.
+TERGEU_OUTBOX_DELIVER_AFTER_COMMIT = env_bool("TERGEU_OUTBOX_DELIVER_AFTER_COMMIT", True)
+# The address citizens reach the status page at, for links in the messages they receive.
+TERGEU_PUBLIC_URL = env_str("TERGEU_PUBLIC_URL", "http://127.0.0.1:8000" if DEV_MODE else "")
+
+# The citizens' status page: how long a one-time code and a signed-in session last, and how
+# many codes one IIN and one client address may ask for within the window.
+TERGEU_STATUS_CODE_MINUTES = env_int("TERGEU_STATUS_CODE_MINUTES", 5)
+TERGEU_STATUS_SESSION_MINUTES = env_int("TERGEU_STATUS_SESSION_MINUTES", 15)
+TERGEU_STATUS_LIMIT_PER_IIN = env_int("TERGEU_STATUS_LIMIT_PER_IIN", 3)
+TERGEU_STATUS_LIMIT_PER_IP = env_int("TERGEU_STATUS_LIMIT_PER_IP", 10)
+TERGEU_STATUS_LIMIT_WINDOW_MINUTES = env_int("TERGEU_STATUS_LIMIT_WINDOW_MINUTES", 60)
+# Behind a reverse proxy, the request header that carries the client's address (as Django
+# names it, e.g. HTTP_X_REAL_IP); empty: the connection's own address (REMOTE_ADDR).
+TERGEU_CLIENT_IP_HEADER = env_str("TERGEU_CLIENT_IP_HEADER")

@@ -78,7 +78,10 @@ class Endpoint:
     def path(self, scene: dict[str, int], **ids: int) -> str:
         values = {**scene, **ids}
         return self.route.removeprefix("/api/v1").format(
-            case_id=values["case_id"], report_id=values["report_id"], seq=values["seq"]
+            case_id=values["case_id"],
+            report_id=values["report_id"],
+            seq=values["seq"],
+            number=values.get("number", 1),
         )
 
     def call(self, client: ApiClient, path: str) -> Any:
@@ -86,11 +89,18 @@ class Endpoint:
             return client.get(path)
         if self.route.endswith("/attachments"):
             return client.upload(path, "a.txt", b"hello")
+        if self.route.endswith("/defence/evidence"):
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            form = {**(self.body or {}), "file": SimpleUploadedFile("a.txt", b"hello")}
+            return client.client.post(f"/api/v1{path}", form, headers=client.headers)
         return client.post(path, self.body)
 
 
 NOTE = {"kind": "note", "payload": {"text": "x"}}
 REFUSE = {"decision": "refuse", "ground": "civil_dispute", "reasons": "x"}
+CLIENT = "iin:900101300017"
+PHONE = "+77011234567"
 HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}"),
     Endpoint("GET", "/api/v1/cases/{case_id}/acts"),
@@ -100,15 +110,45 @@ HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}/attachments/{seq}"),
     Endpoint("GET", "/api/v1/reports/{report_id}"),
     Endpoint("POST", "/api/v1/reports/{report_id}/decision", REFUSE),
+    Endpoint(
+        "POST", "/api/v1/cases/{case_id}/defence/appointments", {"party": CLIENT, "lawyer_id": 1}
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/cases/{case_id}/defence/ends",
+        {"party": CLIENT, "lawyer_id": 1, "reasons": "x"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/cases/{case_id}/defence/motions",
+        {"party": CLIENT, "matter": "other", "text": "x"},
+    ),
+    Endpoint("POST", "/api/v1/cases/{case_id}/defence/motions/{seq}/complaint", {"grounds": "x"}),
+    Endpoint(
+        "POST", "/api/v1/cases/{case_id}/defence/evidence", {"party": CLIENT, "description": "x"}
+    ),
+    Endpoint("GET", "/api/v1/cases/{case_id}/defence/disclosures"),
+    # Covert compartments (tests/test_covert.py): a case hidden from the caller is not found
+    # before any compartment is looked for.
+    Endpoint("GET", "/api/v1/cases/{case_id}/compartments"),
+    Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}"),
+    Endpoint("POST", "/api/v1/cases/{case_id}/compartments/{number}/acts", NOTE),
+    Endpoint("POST", "/api/v1/cases/{case_id}/contacts", {"party": CLIENT, "phone": PHONE}),
+    Endpoint("POST", "/api/v1/cases/{case_id}/family-notices", {"party": CLIENT, "phone": PHONE}),
 ]
 LIST_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases"),
     Endpoint("GET", "/api/v1/reports"),
     Endpoint("GET", "/api/v1/me/queue"),
+    Endpoint("GET", "/api/v1/me/notifications"),
+    # Prosecutors only (403 for others); tests/test_supervision.py.
+    Endpoint("GET", "/api/v1/supervision"),
 ]
 OTHER_ENDPOINTS = [
     Endpoint("POST", "/api/v1/reports", {"agency_id": 0, "source": "media", "summary": "x"}),
     Endpoint("GET", "/api/v1/me"),
+    Endpoint("POST", "/api/v1/defence/notices", {"register_number": "1", "client_iin": "1"}),
+    Endpoint("POST", "/api/v1/me/notifications/read", {}),
 ]
 ALL_ENDPOINTS = HIDDEN_ENDPOINTS + LIST_ENDPOINTS + OTHER_ENDPOINTS
 
@@ -248,6 +288,7 @@ READS = [
     ("/cases/{case_id}/attachments/{seq}", "download_attachment", True),
     ("/reports", "list_reports", False),
     ("/reports/{report_id}", "view_report", False),
+    ("/cases/{case_id}/defence/disclosures", "view_disclosures", True),
 ]
 
 

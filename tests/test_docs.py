@@ -133,6 +133,8 @@ GLOSSARY_NAMES = [
     "Awaited",
     "DutyShift",
     "CourtAssignment",
+    "DefenceAdmission",
+    "DisclosureLog",
 ]
 CHOICES: list[type[TextChoices]] = [
     Role,
@@ -204,6 +206,9 @@ MY_DOCS = [
     "docs/canonical-form.md",
     "docs/configuration.md",
     "docs/glossary.md",
+    "docs/defence.md",
+    "docs/prosecutor.md",
+    "docs/court.md",
     "docs/decisions/0001-append-only-journal.md",
     "docs/decisions/0002-register-numbering.md",
 ]

@@ -85,3 +85,39 @@ def test_an_execution_order_goes_to_an_institution_that_executes(world: World) -
         {"punishment": "restriction_of_liberty", "term_months": 12, "institution_id": probation.pk}
     )
     kind.guard(case, ok)  # accepted: a probation service executes a restriction of liberty
+
+
+def test_a_fine_goes_to_the_bailiff_who_sees_the_case_and_confirms(world: World) -> None:
+    case = open_case(world, notes=0)
+    bailiffs = institution(world, "7596", AgencyKind.BAILIFF)
+    probation = institution(world, "7593", AgencyKind.PROBATION)
+    colony = institution(world, "7594", AgencyKind.PENITENTIARY)
+    kind = KINDS["execution_order"]
+    orders = [
+        ({"punishment": "fine", "fine_mrp": 100}, bailiffs, probation),
+        ({"punishment": "community_work", "term_hours": 240}, probation, bailiffs),
+        ({"punishment": "arrest", "term_days": 30}, colony, probation),
+    ]
+    for order, executor, wrong in orders:
+        kind.guard(case, kind.schema.model_validate({**order, "institution_id": executor.pk}))
+        with pytest.raises(InvalidInput) as refused:
+            kind.guard(case, kind.schema.model_validate({**order, "institution_id": wrong.pk}))
+        assert refused.value.code == "institution_mismatch"
+    state = replace(from_json(case.procedure), stage="execution")
+    Case.objects.filter(pk=case.pk).update(
+        stage="execution", procedure=to_json(state), execution_institution=bailiffs
+    )
+    bailiff = officer(world, "bailiff", bailiffs, Role.BAILIFF)
+    other = officer(
+        world, "other_bailiff", institution(world, "7597", AgencyKind.BAILIFF), Role.BAILIFF
+    )
+    assert_error(ApiClient(other).get(f"/cases/{case.pk}"), 404, "case_not_found")
+    client = ApiClient(bailiff)
+    assert client.get(f"/cases/{case.pk}").status_code == 200
+    confirmed = client.post(
+        f"/cases/{case.pk}/acts",
+        {"kind": "execution_confirmation", "payload": {"place": "paid to the budget"}},
+    )
+    assert confirmed.status_code == 201, confirmed.json()
+    assert confirmed.json()["actor_role"] == "bailiff"
+    assert Case.objects.get(pk=case.pk).stage == "closed"

@@ -151,8 +151,8 @@ def test_the_queue_page_shows_my_requests_only(world: World, case: Case) -> None
 
 
 def test_a_judge_may_not_decide_another_judge_s_request(world: World, case: Case) -> None:
-    """Two covert-action requests of one case reach the court on two judges' shifts: each judge
-    acts on the case, but only on their own request."""
+    """Two requests for a sanction of one case reach the court on two judges' shifts: each
+    judge acts on the case, but only on their own request."""
     first, second = judge(world, "julia"), judge(world, "jamal")
     court = Agency.objects.get(authority_code="7561")
     now = clock.now()
@@ -169,19 +169,18 @@ def test_a_judge_may_not_decide_another_judge_s_request(world: World, case: Case
         ends_at=now + timedelta(hours=5),
     )
     alice = world.alice
-    covert = {"target": SUSPECT, "item": 2, "grounds": "x"}
+    search = {"matter": "search", "party": SUSPECT, "grounds": "x"}
     with clock.frozen(now - timedelta(hours=8)):
-        mine = act_append(case=case, kind="covert_action", actor=alice, payload=covert).seq
+        mine = act_append(
+            case=case, kind="judicial_sanction_request", actor=alice, payload=search
+        ).seq
     with clock.frozen(now - timedelta(hours=1)):
-        other = {**covert, "target": "iin:900101300017"}
-        act_append(case=case, kind="covert_action", actor=alice, payload=other)
+        other = {**search, "party": "iin:900101300017"}
+        act_append(case=case, kind="judicial_sanction_request", actor=alice, payload=other)
     jamal = ApiClient(second)
     before = database_state()
     refused = post(jamal, case, "decision", {"request": mine, "outcome": "granted"})
     assert_error(refused, 403, "not_assigned")
     assert database_state() == before
-    until = (now + timedelta(days=20)).isoformat()
-    granted = post(
-        ApiClient(first), case, "decision", {"request": mine, "outcome": "granted", "until": until}
-    )
+    granted = post(ApiClient(first), case, "decision", {"request": mine, "outcome": "granted"})
     assert granted.status_code == 201, granted.json()

@@ -7,8 +7,10 @@ A case is visible to
 - the prosecutors of its supervising office and of every office above it,
 - the investigating judges a request of the case has been assigned to (the duty roster),
 - the trial judge it was assigned to when it reached the court (the duty roster),
-- the officials of the penitentiary institution or probation service its execution order was
-  sent to.
+- the officials of the penitentiary institution, probation service or bailiff service its
+  execution order was sent to,
+- the defence lawyers admitted to it for a client (a notice of defence or an appointment), who
+  read its acts only through `tergeu.defence.disclosure.disclosed_acts`.
 Administrators see reference data only. Everyone else gets "not found", never "forbidden", so
 that the existence of a case does not leak.
 """
@@ -22,9 +24,20 @@ from django.utils.translation import gettext as _
 
 from tergeu import clock
 from tergeu.access.models import AccessLog
-from tergeu.accounts.models import HEAD_ROLES, Appointment, Official, Role
-from tergeu.cases.models import Awaited, Case, CaseAssignment, CaseQuerySet, CourtAssignment
+from tergeu.accounts.models import EXECUTING_AGENCIES, HEAD_ROLES, Appointment, Official, Role
+from tergeu.cases.models import (
+    Awaited,
+    Case,
+    CaseAssignment,
+    CaseQuerySet,
+    Compartment,
+    CourtAssignment,
+    Participant,
+    ParticipantRole,
+)
+from tergeu.defence.models import DefenceAdmission
 from tergeu.errors import NotFound
+from tergeu.persons.models import Person
 from tergeu.registry.models import CrimeReport
 
 UNIT_ROLES = frozenset(
@@ -46,6 +59,11 @@ def _appointments(user: Official) -> list[Appointment]:
     return cached
 
 
+def holds_role(user: Official, role: str) -> bool:
+    """Whether `user` holds `role` in some agency (their appointments are read once a request)."""
+    return any(a.role == role for a in _appointments(user))
+
+
 def visible_cases(user: Official | Any) -> CaseQuerySet:
     """Every case this user may see (no access-log row: lists log through `log_list`)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -58,7 +76,7 @@ def visible_cases(user: Official | Any) -> CaseQuerySet:
     executing = {
         a.agency_id
         for a in appointments
-        if a.role in (Role.PENITENTIARY_OFFICER, Role.PROBATION_OFFICER)
+        if a.role in EXECUTING_AGENCIES  # penitentiary, probation, bailiff
     }
     if executing:
         # The institution an execution order was sent to sees the case from then on.
@@ -69,6 +87,9 @@ def visible_cases(user: Official | Any) -> CaseQuerySet:
     if any(a.role == Role.INVESTIGATING_JUDGE for a in appointments):
         # A judge sees the cases of the requests assigned to them (the duty roster).
         rule |= Q(Exists(Awaited.objects.filter(case=OuterRef("pk"), assignee=user)))
+    if any(a.role == Role.DEFENCE_LAWYER for a in appointments):
+        # A lawyer sees the cases they are admitted to, for as long as the admission runs.
+        rule |= Q(Exists(_admissions(user).filter(case=OuterRef("pk"))))
     if unit_ids:
         assigned = CaseAssignment.objects.filter(case=OuterRef("pk"), official=user)
         rule |= Q(Exists(assigned), investigation_unit_id__in=unit_ids)
@@ -96,7 +117,7 @@ def capacities(user: Official, case: Case, *, registering: bool = False) -> list
 def _outside_the_unit(appointment: Appointment, user: Official, case: Case) -> bool:
     """Whether an appointment outside the case's unit gives a capacity on the case: a
     supervising prosecutor; the judge an open request is assigned to; the trial judge of the
-    case; an official of the institution executing the sentence."""
+    case; an official of the institution executing the sentence; a lawyer admitted to it."""
     role = appointment.role
     if role == Role.PROSECUTOR:
         return case.supervising_office.path.startswith(appointment.agency.path)
@@ -104,9 +125,16 @@ def _outside_the_unit(appointment: Appointment, user: Official, case: Case) -> b
         return Awaited.objects.filter(case=case, assignee=user, closed_at__isnull=True).exists()
     if role == Role.TRIAL_JUDGE:
         return CourtAssignment.objects.filter(case=case, judge=user).exists()
-    if role in (Role.PENITENTIARY_OFFICER, Role.PROBATION_OFFICER):
+    if role in EXECUTING_AGENCIES:
         return appointment.agency_id == case.execution_institution_id
+    if role == Role.DEFENCE_LAWYER:
+        return _admissions(user).filter(case=case).exists()
     return False
+
+
+def _admissions(user: Official) -> QuerySet[DefenceAdmission]:
+    """The running admissions of a defence lawyer (arts 66-68)."""
+    return DefenceAdmission.objects.filter(lawyer=user, until__isnull=True)
 
 
 def access_case(user: Official, *, case_id: int, surface: str, action: str = "view_case") -> Case:
@@ -123,6 +151,27 @@ def access_case(user: Official, *, case_id: int, surface: str, action: str = "vi
         raise NotFound(_("No such case."), code="case_not_found", details={"case_id": case_id})
     access_log(user, case=case, surface=surface, action=action)
     return case
+
+
+def access_compartment(
+    user: Official, *, case_id: int, number: int, surface: str, action: str = "view_compartment"
+) -> Compartment:
+    """A covert compartment of a case, if it names `user`; logged. Anyone else is told it does
+    not exist, exactly as for a number no compartment has."""
+    case = access_case(user, case_id=case_id, surface=surface, action=action)
+    compartment = (
+        Compartment.objects.filter(case=case, number=number, members__official=user)
+        .select_related("case__investigation_unit", "case__supervising_office")
+        .first()
+    )
+    if compartment is None:
+        raise NotFound(
+            _("No such compartment."),
+            code="compartment_not_found",
+            details={"case_id": case_id, "number": number},
+        )
+    access_log(user, case=case, surface=surface, action=action, detail={"compartment": number})
+    return compartment
 
 
 def access_log(
@@ -169,3 +218,28 @@ def access_report(user: Official, *, report_id: int, surface: str) -> CrimeRepor
         )
     access_log(user, surface=surface, action="view_report", detail={"report_id": report_id})
     return report
+
+
+# The participants who follow their case on the citizens' status page, without an account.
+STATUS_PAGE_ROLES = frozenset(
+    {ParticipantRole.VICTIM, ParticipantRole.APPLICANT, ParticipantRole.SUSPECT}
+)
+
+
+def participant_case(
+    *, person: Person, register_number: str = "", case_id: int | None = None
+) -> Case | None:
+    """The case (by its register number, or by id) in which `person` takes part as a victim,
+    an applicant or a suspect; None for any other, so that a case that does not exist and a
+    case of other people look the same. The status page reaches a case only through this; its
+    reads are logged by `tergeu.public` (a person has no official's account to log them by)."""
+    cases = Case.objects.filter(
+        Exists(
+            Participant.objects.filter(
+                case=OuterRef("pk"), person=person, role__in=STATUS_PAGE_ROLES
+            )
+        )
+    )
+    if case_id is not None:
+        return cases.filter(pk=case_id).first()
+    return cases.filter(register_number=register_number).first() if register_number else None

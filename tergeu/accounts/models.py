@@ -43,6 +43,7 @@ class AgencyKind(models.TextChoices):
     OBLAST_COURT = "oblast_court", _("Oblast (appeal) court")
     PENITENTIARY = "penitentiary", _("Penitentiary institution")
     PROBATION = "probation", _("Probation service")
+    BAILIFF = "bailiff", _("Bailiff service (enforcement of judicial acts)")
     LEGAL_CONSULTATION = "legal_consultation", _("Legal consultation of the bar")
 
 
@@ -126,11 +127,19 @@ class Role(models.TextChoices):
     DEFENCE_LAWYER = "defence_lawyer", _("Defence lawyer")
     PENITENTIARY_OFFICER = "penitentiary_officer", _("Penitentiary officer")
     PROBATION_OFFICER = "probation_officer", _("Probation officer")
+    BAILIFF = "bailiff", _("Bailiff")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
 HEAD_ROLES = frozenset({Role.INVESTIGATION_HEAD, Role.INQUIRY_HEAD})
+# The officials who execute sentences, and the kind of agency each works in (CPC 470(3), 472):
+# an execution order goes to such an agency, whose officials then see the case.
+EXECUTING_AGENCIES: dict[str, AgencyKind] = {
+    Role.PENITENTIARY_OFFICER: AgencyKind.PENITENTIARY,
+    Role.PROBATION_OFFICER: AgencyKind.PROBATION,
+    Role.BAILIFF: AgencyKind.BAILIFF,
+}
 CONDUCTING_ROLES = frozenset({Role.INVESTIGATOR, Role.INQUIRY_OFFICER})
 
 

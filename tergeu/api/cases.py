@@ -33,6 +33,13 @@ from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
 from tergeu.cases.awaited import queue
 from tergeu.cases.services import participant_admit
+from tergeu.defence.disclosure import (
+    defence_view,
+    detail_disclosed,
+    disclosed_acts,
+    reads_as_defence,
+)
+from tergeu.defence.services import SERVICE_KINDS
 from tergeu.errors import InvalidInput
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
@@ -105,6 +112,10 @@ class ActOut(Schema):
     recorded_at: datetime
     hash: str
     prev_hash: str
+    # Only for the officials named on a covert compartment, for its acts: its number.
+    compartment: int | None = None
+    # The act that annulled this one (the prosecutor's annulment, a cancelled termination).
+    annulled_by: int | None = None
 
 
 class Journal(Schema):
@@ -150,6 +161,7 @@ def _act(act: Act) -> dict[str, Any]:
         "recorded_at": act.recorded_at,
         "hash": act.hash,
         "prev_hash": act.prev_hash,
+        "compartment": act.compartment.number if act.compartment else None,
     }
 
 
@@ -174,8 +186,14 @@ def case_list(
 
 @router.get("/{case_id}", response={200: CaseOut, **errors(404)}, summary="One case")
 def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
-    case = access_case(current(request), case_id=case_id, surface=Surface.API)
+    user = current(request)
+    case = access_case(user, case_id=case_id, surface=Surface.API)
     detail = selectors.case_detail(case)
+    view = defence_view(user, case)
+    if view is not None:
+        # The defence: the participants, clocks and requests of the acts open to it.
+        detail = detail_disclosed(view, detail)
+    persons = from_json(case.procedure).persons.values()
     return {
         **_row(case),
         "qualification_part": case.qualification_part,
@@ -209,7 +227,8 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
                 "custody_until": p.custody_until,
                 "inadmissible": list(p.inadmissible),
             }
-            for p in from_json(case.procedure).persons.values()
+            for p in persons
+            if view is None or view.sees_party(p.party)
         ],
     }
 
@@ -268,18 +287,26 @@ def case_journal(
     after_seq: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=500),
 ) -> dict[str, Any]:
-    case = access_case(
-        current(request), case_id=case_id, surface=Surface.API, action="view_journal"
-    )
+    user = current(request)
+    case = access_case(user, case_id=case_id, surface=Surface.API, action="view_journal")
+    if reads_as_defence(user, case):
+        # A lawyer reads the acts the law opens to the defence, each logged as disclosed.
+        shown = disclosed_acts(user, case, surface=Surface.API, after_seq=after_seq, limit=limit)
+        return {
+            "case_id": case.pk,
+            "acts": [_act(a) for a in shown.acts],
+            "next_after_seq": shown.acts[-1].seq if shown.more else None,
+        }
     acts = list(
-        Act.objects.filter(case=case, seq__gt=after_seq)
+        Act.objects.filter(case=case, compartment__isnull=True, seq__gt=after_seq)
         .defer("canonical", "signatures")
         .order_by("seq")[:limit]
     )
     more = bool(acts) and acts[-1].seq < case.last_seq
+    annulled = from_json(case.procedure).annulled  # act → the act that annulled it
     return {
         "case_id": case.pk,
-        "acts": [_act(a) for a in acts],
+        "acts": [{**_act(a), "annulled_by": annulled.get(a.seq)} for a in acts],
         "next_after_seq": acts[-1].seq if more else None,
     }
 
@@ -295,6 +322,13 @@ def case_act_append(request: HttpRequest, case_id: int, body: ActIn) -> Status[d
             _("A case is opened by registering a report: POST /api/v1/reports/{id}/decision."),
             code="registration_via_report",
         )
+    if body.kind in SERVICE_KINDS:
+        # They change who defends whom, or must be filed by the client's own defender.
+        raise InvalidInput(
+            _("Acts of the defence are filed through POST /api/v1/cases/{id}/defence/…."),
+            code="defence_via_service",
+            details={"kind": body.kind},
+        )
     if body.kind == "attachment":
         # The act must name bytes that are stored: only the upload writes both, together.
         raise InvalidInput(
@@ -304,7 +338,14 @@ def case_act_append(request: HttpRequest, case_id: int, body: ActIn) -> Status[d
     if body.kind == "participant_admission" and (body.person or body.entity):
         # The party comes from `person` or `entity`: anything else in the payload (a `party`
         # naming someone else) would be silently ignored.
-        if set(body.payload) != {"role"} or (body.person and body.entity):
+        # A person's phone and e-mail come with the payload, and become their contact, not
+        # part of the act.
+        contact = {"phone", "email"} if body.person else set()
+        if (
+            "role" not in body.payload
+            or set(body.payload) - {"role"} - contact
+            or (body.person and body.entity)
+        ):
             raise InvalidInput(
                 _("Send the role in the payload and either a person or an entity, nothing else."),
                 code="invalid_payload",
@@ -312,6 +353,7 @@ def case_act_append(request: HttpRequest, case_id: int, body: ActIn) -> Status[d
             )
         role = body.payload.get("role", "")
         party_data: dict[str, Any] = body.person.dict() if body.person else {}
+        party_data |= {name: str(body.payload[name]) for name in contact if name in body.payload}
         if body.entity:
             party_data = {"bin": body.entity.bin, "entity_name": body.entity.name}
         act = participant_admit(
@@ -365,10 +407,9 @@ def case_attachment_upload(
     summary="Download an attachment",
 )
 def case_attachment_download(request: HttpRequest, case_id: int, seq: int) -> FileResponse:
-    case = access_case(
-        current(request), case_id=case_id, surface=Surface.API, action="download_attachment"
-    )
-    return attachment_download(case, seq)
+    user = current(request)
+    case = access_case(user, case_id=case_id, surface=Surface.API, action="download_attachment")
+    return attachment_download(case, seq, reader=user, surface=Surface.API)
 
 
 class MeOut(Schema):
@@ -407,6 +448,9 @@ class QueueItem(Schema):
     opened_at: datetime
     due_at: datetime | None
     overdue: bool
+    # A covert action's request (in the queues of the officials named on its compartment only):
+    # decide it with POST /cases/{case_id}/compartments/{compartment}/acts.
+    compartment: int | None = None
 
 
 class Queue(Schema):
@@ -442,6 +486,7 @@ def my_queue(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> dic
                 "opened_at": r.opened_at,
                 "due_at": r.due_at,
                 "overdue": r.due_at is not None and r.due_at < now,
+                "compartment": r.compartment.number if r.compartment else None,
             }
             for r in rows
         ]

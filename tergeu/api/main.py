@@ -128,8 +128,19 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "http_error", str(exc))
 
 
-from tergeu.api import cases, reports  # noqa: E402  (routers register on `api`)
+from tergeu.api import cases, compartments, defence, reports  # noqa: E402  (routers register on `api`)
 
 api.add_router("/reports", reports.router)
 api.add_router("/cases", cases.router)
+api.add_router("/cases", compartments.router)
 api.add_router("", cases.me_router)
+api.add_router("", defence.router)
+
+from tergeu.api import notifications  # noqa: E402
+
+api.add_router("/cases", notifications.router)
+api.add_router("", notifications.me_router)
+
+from tergeu.api import supervision  # noqa: E402
+
+api.add_router("", supervision.router)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO
 
 import filetype
@@ -39,14 +42,21 @@ def sniff_mime(head: bytes) -> str:
     return "text/plain"
 
 
-def attachment_add(
-    *, case: Case, actor: Official, stream: IO[bytes], filename: str
-) -> CaseAttachment:
-    """Attach a file to `case`: the bytes are hashed and stored under their SHA-256, and an
-    "attachment" act records the hash in the journal. Refused (nothing written to the database)
-    when empty, larger than ATTACHMENT_MAX_BYTES, of a type not allowed, or when the actor may
-    not add to the case."""
-    filename = filename.replace("/", "_").replace("\\", "_").strip()[:255] or "file"
+@dataclass(frozen=True)
+class Received:
+    """An uploaded file, spooled and checked: its SHA-256, size, sniffed type and bytes."""
+
+    sha256: str
+    size: int
+    mime: str
+    spool: IO[bytes]
+
+
+@contextmanager
+def received(stream: IO[bytes]) -> Iterator[Received]:
+    """The bytes of `stream`, hashed while read and spooled to a temporary file for the block.
+    Refused (InvalidInput, TooLarge, 415) when empty, larger than ATTACHMENT_MAX_BYTES or of a
+    type not allowed."""
     digest, size = hashlib.sha256(), 0
     with tempfile.TemporaryFile() as spool:
         head = b""
@@ -72,21 +82,47 @@ def attachment_add(
                 status=415,
                 details={"mime": mime, "allowed": sorted(settings.ATTACHMENT_ALLOWED_TYPES)},
             )
-        sha = digest.hexdigest()
-        with transaction.atomic():
-            act = act_append(
-                case=case,
-                kind="attachment",
-                actor=actor,
-                payload={"sha256": sha, "filename": filename, "size": size, "mime": mime},
-            )
-            blob, created = Blob.objects.get_or_create(
-                sha256=sha, defaults={"size": size, "mime": mime, "stored_at": clock.now()}
-            )
-            name = blob_storage_name(sha)
-            if not default_storage.exists(name):
-                spool.seek(0)
-                default_storage.save(name, File(spool))
-            return CaseAttachment.objects.create(
-                case=case, blob=blob, filename=filename, seq=act.seq, uploaded_by=actor
-            )
+        yield Received(digest.hexdigest(), size, mime, spool)
+
+
+def blob_keep(upload: Received) -> Blob:
+    """The blob of `upload`: its row, and its bytes in storage under their SHA-256 (once)."""
+    blob, created = Blob.objects.get_or_create(
+        sha256=upload.sha256,
+        defaults={"size": upload.size, "mime": upload.mime, "stored_at": clock.now()},
+    )
+    name = blob_storage_name(upload.sha256)
+    if not default_storage.exists(name):
+        upload.spool.seek(0)
+        default_storage.save(name, File(upload.spool))
+    return blob
+
+
+def safe_filename(filename: str) -> str:
+    """The name as stored and offered back: no path separators, at most 255 characters."""
+    return filename.replace("/", "_").replace("\\", "_").strip()[:255] or "file"
+
+
+def attachment_add(
+    *, case: Case, actor: Official, stream: IO[bytes], filename: str
+) -> CaseAttachment:
+    """Attach a file to `case`: the bytes are hashed and stored under their SHA-256, and an
+    "attachment" act records the hash in the journal. Refused (nothing written to the database)
+    when empty, larger than ATTACHMENT_MAX_BYTES, of a type not allowed, or when the actor may
+    not add to the case."""
+    filename = safe_filename(filename)
+    with received(stream) as upload, transaction.atomic():
+        act = act_append(
+            case=case,
+            kind="attachment",
+            actor=actor,
+            payload={
+                "sha256": upload.sha256,
+                "filename": filename,
+                "size": upload.size,
+                "mime": upload.mime,
+            },
+        )
+        return CaseAttachment.objects.create(
+            case=case, blob=blob_keep(upload), filename=filename, seq=act.seq, uploaded_by=actor
+        )

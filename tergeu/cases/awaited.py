@@ -11,24 +11,39 @@ from django.db.models import Q, QuerySet
 
 from tergeu.accounts.models import HEAD_ROLES, AgencyKind, Appointment, DutyShift, Official, Role
 from tergeu.cases.law import pack
-from tergeu.cases.models import Awaited, Case, CourtAssignment
+from tergeu.cases.models import Awaited, Case, Compartment, CourtAssignment
 from tergeu.procedure.engine import Awaiting, awaiting
 from tergeu.procedure.state import ProcState
 
 
-def awaited_store(case: Case, old: ProcState, new: ProcState, *, at: datetime) -> None:
-    """Open a queue row for each new request or step, close the rows of decided requests."""
+def awaited_store(
+    case: Case,
+    old: ProcState,
+    new: ProcState,
+    *,
+    at: datetime,
+    compartment: Compartment | None = None,
+) -> list[tuple[int, str]]:
+    """Open a queue row for each new request or step, close the rows of decided requests.
+    Returns the (official, role) each new row was assigned to. `compartment`: the requests are
+    a covert compartment's (numbered within it)."""
     if old.requests == new.requests:
-        return
+        return []
+    rows = Awaited.objects.filter(case=case, compartment=compartment)
     decided = set(old.requests) - set(new.requests)
     if decided:
-        Awaited.objects.filter(case=case, request_seq__in=decided).update(closed_at=at)
+        rows.filter(request_seq__in=decided).update(closed_at=at)
+    assigned: list[tuple[int, str]] = []
     for row in awaiting(pack(), new):
         before = old.requests.get(row.request)
         if before is not None and before.step == new.requests[row.request].step:
             continue
+        official = assignee(case, row, at)
+        if official is not None:
+            assigned.append((official, row.role))
         Awaited.objects.update_or_create(
             case=case,
+            compartment=compartment,
             request_seq=row.request,
             defaults={
                 "kind": row.kind,
@@ -38,10 +53,11 @@ def awaited_store(case: Case, old: ProcState, new: ProcState, *, at: datetime) -
                 "article": row.article[:64],
                 "due_at": row.due_at,
                 "opened_at": at,
-                "assignee_id": assignee(case, row, at),
+                "assignee_id": official,
                 "closed_at": None,
             },
         )
+    return assigned
 
 
 def assignee(case: Case, row: Awaiting, at: datetime) -> int | None:
@@ -77,9 +93,11 @@ def queue(user: Official) -> QuerySet[Awaited]:
             role__in=head_roles,
             case__investigation_unit_id__in=head_units,
         )
+    # A covert request is in the queue of the officials named on its compartment only.
+    secret = Q(compartment__isnull=True) | Q(compartment__members__official=user)
     return (
-        Awaited.objects.filter(rule, closed_at__isnull=True)
-        .select_related("case")
+        Awaited.objects.filter(rule, secret, closed_at__isnull=True)
+        .select_related("case", "compartment")
         .order_by("due_at", "opened_at")
     )
 

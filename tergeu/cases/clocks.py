@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from tergeu.cases.law import rule_of, warn_at
-from tergeu.cases.models import Deadline, DeadlineState
+from tergeu.cases.models import Compartment, Deadline, DeadlineState
 from tergeu.procedure.state import Clock
 
 RESPONSIBLE_ON_CASE = {
@@ -54,12 +54,21 @@ def clocks_store(
     new: Mapping[str, Clock],
     *,
     officials: Mapping[str, int | None],
+    compartment: Compartment | None = None,
 ) -> None:
-    """Insert the rows of clocks that started, update those that changed."""
+    """Insert the rows of clocks that started, update those that changed. `compartment`: the
+    clocks are a covert compartment's."""
     fresh = [clock for key, clock in new.items() if key not in old]
     if fresh:
         Deadline.objects.bulk_create(
-            [Deadline(case_id=case_id, **deadline_fields(c, officials=officials)) for c in fresh]
+            [
+                Deadline(
+                    case_id=case_id,
+                    compartment=compartment,
+                    **deadline_fields(c, officials=officials),
+                )
+                for c in fresh
+            ]
         )
     for key, clock in new.items():
         before = old.get(key)
@@ -71,4 +80,4 @@ def clocks_store(
         }
         if before.due_at != clock.due_at:
             changes["escalation"] = 0  # a new end: the watchdog starts over
-        Deadline.objects.filter(case_id=case_id, key=key).update(**changes)
+        Deadline.objects.filter(case_id=case_id, compartment=compartment, key=key).update(**changes)

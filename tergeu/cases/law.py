@@ -38,6 +38,13 @@ def pack() -> Pack:
     return replace(loaded, immediately_hours=hours)
 
 
+def compartment_place(kind: str) -> str:
+    """Where an act of `kind` is recorded: "opens" a covert compartment, "inside" one, or ""
+    (the case's own journal)."""
+    versions = pack().acts.get(kind, ())
+    return versions[0].compartment if versions else ""
+
+
 def rule_of(clock_: Clock) -> DeadlineRule:
     """The rule version that started `clock_` (ADR 0003: it keeps the version of its day)."""
     rule = pack().deadline_version(clock_.rule, clock_.version)

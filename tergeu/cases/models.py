@@ -273,6 +273,10 @@ class Deadline(models.Model):
     # (0 none, 1 warned, 2 breached: responsible and head told, 3 supervising prosecutor told).
     warn_at = models.DateTimeField(null=True, blank=True)
     escalation = models.PositiveSmallIntegerField(default=0)
+    # A clock of a covert action: seen only by the officials named on its compartment.
+    compartment = models.ForeignKey(
+        "Compartment", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
 
     class Meta:
         ordering: ClassVar = ["due_at"]
@@ -300,9 +304,14 @@ class Deadline(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["case", "key"],
-                condition=~models.Q(key=""),
+                condition=~models.Q(key="") & models.Q(compartment__isnull=True),
                 name="deadline_key_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["compartment", "key"],
+                condition=models.Q(compartment__isnull=False),
+                name="deadline_compartment_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,10 +343,23 @@ class Awaited(models.Model):
         Official, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A request of a covert action: in the queues of the officials named on its compartment only.
+    compartment = models.ForeignKey(
+        "Compartment", on_delete=models.CASCADE, null=True, blank=True, related_name="awaited"
+    )
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["case", "request_seq"], name="awaited_unique")
+            models.UniqueConstraint(
+                fields=["case", "request_seq"],
+                condition=models.Q(compartment__isnull=True),
+                name="awaited_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["compartment", "request_seq"],
+                condition=models.Q(compartment__isnull=False),
+                name="awaited_compartment_unique",
+            ),
         ]
         indexes: ClassVar = [
             models.Index(
@@ -373,3 +395,48 @@ class CourtAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.judge_id}"
+
+
+class Compartment(models.Model):
+    """The covert material of a case (arts 231-240): its own journal chain and its own part of
+    the procedure — the covert action, its requests and its clocks. Only the officials named on
+    it see it; for everyone else, the defence included (art. 70(2)(5)), it does not exist: the
+    case's journal, counters and projections hold no trace of it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="compartments")
+    number = models.PositiveIntegerField()  # 1, 2, … within the case
+    opened_at = models.DateTimeField()
+    # tergeu.procedure.state.ProcState's covert part as JSON: covert, requests, clocks.
+    procedure = models.JSONField(default=dict, blank=True)
+    last_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        ordering: ClassVar = ["case_id", "number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["case", "number"], name="compartment_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/c{self.number}"
+
+
+class CompartmentMember(models.Model):
+    """An official named on a compartment: the requesting investigator, the heads of their
+    unit, the authorised (procedural) prosecutor, the judge the sanction request went to."""
+
+    compartment = models.ForeignKey(Compartment, on_delete=models.CASCADE, related_name="members")
+    official = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32)
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["compartment", "official"], name="compartment_member_unique"
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["official"])]
+
+    def __str__(self) -> str:
+        return f"{self.compartment_id}: {self.official_id} ({self.role})"

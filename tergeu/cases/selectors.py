@@ -23,7 +23,9 @@ def case_detail(case: Case) -> CaseDetail:
     participants = list(
         Participant.objects.filter(case=case).select_related("person", "legal_entity")
     )
-    deadlines = list(Deadline.objects.filter(case=case).order_by("due_at"))
+    deadlines = list(
+        Deadline.objects.filter(case=case, compartment__isnull=True).order_by("due_at")
+    )
     return CaseDetail(
         participants=participants,
         deadlines=deadlines,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tergeu.accounts.models import Official
 from tergeu.cases.models import Case
+from tergeu.errors import InvalidInput
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append
+from tergeu.notifications.contacts import contact_set
 from tergeu.persons.services import legal_entity_get_or_create, person_get_or_create
 
 
@@ -27,9 +30,13 @@ def participant_admit(
     citizenship: str = "KAZ",
     entity_name: str = "",
     performed_at: datetime | None = None,
+    phone: str = "",
+    email: str = "",
 ) -> Act:
     """Admit a person (by IIN) or an organisation (by BIN) to the case in a role, entering them in
-    the person register first if new. One transaction: a refused admission registers nobody."""
+    the person register first if new; a person's `phone` and `email`, if given, are recorded as
+    their contact (`notifications.contacts`), outside the act's payload. One transaction: a
+    refused admission registers nobody."""
     with transaction.atomic():
         if iin:
             person = person_get_or_create(
@@ -44,10 +51,18 @@ def participant_admit(
         else:
             entity = legal_entity_get_or_create(bin=bin, name=entity_name)
             party = f"bin:{entity.bin}"
-        return act_append(
+        act = act_append(
             case=case,
             kind="participant_admission",
             actor=actor,
             performed_at=performed_at,
             payload={"party": party, "role": role},
         )
+        if phone or email:
+            if not iin:
+                raise InvalidInput(
+                    _("A phone or an e-mail is recorded for a natural person only."),
+                    code="contact_for_person_only",
+                )
+            contact_set(actor=actor, case=case, person=person, phone=phone, email=email)
+        return act

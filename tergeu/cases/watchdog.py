@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 
 from tergeu import clock
 from tergeu.accounts.models import CONDUCTING_ROLES, HEAD_ROLES, Appointment, Role
-from tergeu.cases.models import Case, Deadline, DeadlineState
+from tergeu.cases.models import Case, CompartmentMember, Deadline, DeadlineState
 from tergeu.notifications.models import Notification, NotificationKind
 from tergeu.notifications.services import notifications_send
 
@@ -46,6 +46,7 @@ CLAIMED_FIELDS = (
     "article",
     "duty",
     "due_at",
+    "compartment_id",
 )
 
 
@@ -76,6 +77,7 @@ class Claimed:
     article: str
     duty: str
     due_at: datetime
+    compartment_id: int | None = None
 
 
 class Officials:
@@ -95,6 +97,19 @@ class Officials:
         offices = {case.supervising_office_id for case in self.cases.values()}
         self.heads = _appointed(units, HEAD_ROLES)
         self.prosecutors = _appointed(offices, {Role.PROSECUTOR})
+        self.named: dict[int, set[int]] | None = None  # compartment → officials, when asked
+
+    def may_know(self, official_id: int, deadline: Claimed) -> bool:
+        """A covert action's deadline is told only to the officials named on its compartment."""
+        if deadline.compartment_id is None:
+            return True
+        if self.named is None:
+            self.named = {}
+            for compartment_id, member in CompartmentMember.objects.filter(
+                compartment__case_id__in=self.cases
+            ).values_list("compartment_id", "official_id"):
+                self.named.setdefault(compartment_id, set()).add(member)
+        return official_id in self.named.get(deadline.compartment_id, set())
 
     def responsible(self, deadline: Claimed) -> list[int]:
         """The official who must act: named on the deadline, or the holder of its role in the
@@ -247,6 +262,7 @@ def _step_batch(step: Step, now: datetime, batch: int) -> tuple[WatchdogSummary,
                 _notification(step, deadline, recipient, now)
                 for deadline in claimed
                 for recipient in dict.fromkeys(step.audience(officials, deadline))
+                if officials.may_know(recipient, deadline)
             ]
         )
     return WatchdogSummary(**{step.counter: moved, "notifications": sent}), len(claimed)

@@ -108,6 +108,7 @@ AGENCIES: tuple[AgencySeed, ...] = (
     AgencySeed("7580", K.OBLAST_COURT, "Алматинский городской суд", "75"),
     AgencySeed("7591", K.PENITENTIARY, "Следственный изолятор ДУИС по г. Алматы", "75"),
     AgencySeed("7595", K.PROBATION, "Служба пробации Алмалинского района г. Алматы", "75"),
+    AgencySeed("7596", K.BAILIFF, "Департамент по исполнению судебных актов г. Алматы", "75"),
     AgencySeed(
         "7598",
         K.LEGAL_CONSULTATION,
@@ -190,6 +191,7 @@ OFFICIALS: tuple[OfficialSeed, ...] = (
     OfficialSeed("defence_lawyer", Role.DEFENCE_LAWYER, "7598", "Макетов", "Сергей", "Иванович"),
     OfficialSeed("penitentiary_officer", Role.PENITENTIARY_OFFICER, "7591", "Демоқызы", "Мадина", "Ахметовна"),
     OfficialSeed("probation_officer", Role.PROBATION_OFFICER, "7595", "Тестов", "Бауыржан", "Ержанович"),
+    OfficialSeed("bailiff", Role.BAILIFF, "7596", "Үлгіқызы", "Камила", "Даулетовна"),
     OfficialSeed("analyst", Role.ANALYST, GPO, "Сынақова", "Жанна", "Муратовна"),
     OfficialSeed("administrator", Role.ADMINISTRATOR, GPO, "Мысалов", "Азамат", "Кайратович"),
     # staff of the other bodies

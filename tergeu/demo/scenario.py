@@ -20,6 +20,7 @@ from tergeu import clock
 from tergeu.accounts.models import Agency, DutyShift, Official, Role
 from tergeu.cases.models import Case
 from tergeu.cases.services import participant_admit
+from tergeu.defence.services import defence_notice_file, motion_file
 from tergeu.demo.people import FakePerson, PersonFactory, entity_bins
 from tergeu.demo.reference import Reference
 from tergeu.demo.stories import (
@@ -134,6 +135,7 @@ class Planner:
         self.people = PersonFactory(self.rng)
         self.entities = entity_bins()
         self.steps: list[Step] = []
+        self.defended = False  # the demo lawyer defends the first detained suspect
 
     def official(self, username: str) -> Official:
         return self.ref.officials[username]
@@ -356,6 +358,7 @@ class Planner:
         for when, actor, kind, body in steps:
             if not self.act(story, when, actor, kind, body):
                 return None
+        self.defend(story, at + timedelta(minutes=30), person)
         at = max(when for when, *_ in steps)
         if self.rng.random() < 0.5:
             at = self.later(at, 1, 12)
@@ -370,6 +373,29 @@ class Planner:
             return None
         at = self.later(at, 1, 3)
         return at if self.decide(story, at, story.unit.prosecutor, "custody_motion") else None
+
+    def defend(self, story: Story, at: datetime, person: FakePerson) -> None:
+        """The demo lawyer enters the first case with a detained suspect by a notice of defence
+        and files a motion, whose 3-day clock then shows in the case. No random draw: the rest
+        of the demo stays as it was."""
+        if self.defended:
+            return
+        lawyer = self.official("defence_lawyer")
+
+        def run() -> None:
+            assert story.case is not None
+            defence_notice_file(
+                lawyer=lawyer, register_number=story.case.register_number, client_iin=person.iin
+            )
+            motion_file(
+                case=story.case,
+                lawyer=lawyer,
+                party=f"iin:{person.iin}",
+                matter="expertise",
+                text="Назначить судебно-медицинское освидетельствование задержанного",
+            )
+
+        self.defended = self.add(at, run)
 
     def investigate(self, story: Story, crime: Crime, at: datetime) -> datetime | None:
         """The procedural prosecutor, participants, requalification and notes, in time order;

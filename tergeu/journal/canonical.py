@@ -55,10 +55,14 @@ def act_document(
     performed_at: datetime,
     recorded_at: datetime,
     prev_hash: str,
+    compartment: int | None = None,
 ) -> bytes:
-    """The canonical bytes of one act."""
+    """The canonical bytes of one act. An act of a covert compartment names the compartment's
+    number: its `seq` and `prev_hash` are the compartment's chain, not the case's."""
+    where = {} if compartment is None else {"compartment": compartment}
     return canonical_bytes(
         {
+            **where,
             "v": FORMAT_VERSION,
             "case": register_number,
             "seq": seq,

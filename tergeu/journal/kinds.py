@@ -25,7 +25,14 @@ from pydantic import (
     create_model,
 )
 
-from tergeu.accounts.models import CONDUCTING_ROLES, Agency, AgencyKind, Appointment, Role
+from tergeu.accounts.models import (
+    CONDUCTING_ROLES,
+    EXECUTING_AGENCIES,
+    Agency,
+    AgencyKind,
+    Appointment,
+    Role,
+)
 from tergeu.cases import law
 from tergeu.cases.models import Case
 from tergeu.errors import Conflict, InvalidInput
@@ -244,17 +251,32 @@ def _guard_parties(case: Case | None, payload: Any) -> None:
 
 
 def _guard_institution(case: Case | None, payload: Any) -> None:
-    """An execution order goes to a penitentiary institution or a probation service."""
+    """An execution order goes to an institution that executes sentences, and to the one whose
+    officials execute this punishment (the pack's `[executors]`: a colony for imprisonment, the
+    probation service for restriction of liberty, the bailiff for a fine)."""
     _guard_parties(case, payload)
     institution_id = payload.institution_id
-    if institution_id is None:
-        return
     kind = Agency.objects.filter(pk=institution_id).values_list("kind", flat=True).first()
-    if kind not in (AgencyKind.PENITENTIARY, AgencyKind.PROBATION):
+    if kind not in EXECUTING_AGENCIES.values():
         raise InvalidInput(
-            _("The sentence is executed by a penitentiary institution or a probation service."),
+            _(
+                "The sentence is executed by a penitentiary institution, a probation service "
+                "or a bailiff."
+            ),
             code="invalid_institution",
             details={"institution_id": institution_id},
+        )
+    executor = law.pack().executors.get(payload.punishment)
+    expected = EXECUTING_AGENCIES.get(executor) if executor else None
+    if expected is not None and kind != expected:
+        raise InvalidInput(
+            _("This institution does not execute this punishment."),
+            code="institution_mismatch",
+            details={
+                "institution_id": institution_id,
+                "punishment": payload.punishment,
+                "expected_kind": str(expected),
+            },
         )
 
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tergeu.accounts.models import Official
-from tergeu.cases.models import Case
+from tergeu.cases.models import Case, Compartment
 
 
 class Act(models.Model):
@@ -29,11 +29,25 @@ class Act(models.Model):
     # Slots for the rendered document and its signatures (filled when acts are signed).
     document_sha256 = models.CharField(max_length=64, blank=True, default="")
     signatures = models.JSONField(null=True, blank=True)
+    # An act of a covert compartment: numbered and chained within the compartment, so the case's
+    # own journal shows no gap where covert material was recorded.
+    compartment = models.ForeignKey(
+        Compartment, on_delete=models.PROTECT, null=True, blank=True, related_name="acts"
+    )
 
     class Meta:
         ordering: ClassVar = ["case_id", "seq"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["case", "seq"], name="act_case_seq_unique"),
+            models.UniqueConstraint(
+                fields=["case", "seq"],
+                condition=models.Q(compartment__isnull=True),
+                name="act_case_seq_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["compartment", "seq"],
+                condition=models.Q(compartment__isnull=False),
+                name="act_compartment_seq_unique",
+            ),
             models.CheckConstraint(condition=models.Q(seq__gte=1), name="act_seq_positive"),
         ]
         verbose_name = _("act")

@@ -3,7 +3,7 @@ electronic case is the channel, so a notice to the prosecutor is sent when the a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from tergeu.cases.models import Case
 from tergeu.cases.watchdog import Officials
@@ -11,15 +11,20 @@ from tergeu.notifications.services import notify
 from tergeu.procedure.engine import Notice
 
 
-def notices_deliver(case: Case, notices: Sequence[Notice], *, seq: int) -> int:
+def notices_deliver(
+    case: Case, notices: Sequence[Notice], *, seq: int, only: Collection[int] | None = None
+) -> int:
     """Notify the officials each notice names (the same holders of a role the watchdog tells);
-    returns the number of notifications written."""
+    returns the number of notifications written. `only`: the officials who may be told (those
+    named on a covert compartment, for its acts)."""
     if not notices:
         return 0
     officials = Officials([case.pk])
     written = 0
     for notice in notices:
         recipients = [pk for role in notice.to for pk in officials.holders(case.pk, role)]
+        if only is not None:
+            recipients = [pk for pk in recipients if pk in only]
         if recipients:
             written += notify(
                 recipients,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,15 +13,26 @@ from tergeu import clock
 from tergeu.access.gate import capacities
 from tergeu.accounts.models import Official, Role
 from tergeu.cases import law
-from tergeu.cases.models import Awaited, Case
+from tergeu.cases.compartments import (
+    compartment_open,
+    compartments_of,
+    follow,
+    inside,
+    part_load,
+    part_of,
+    part_store,
+    unchanged_outside,
+)
+from tergeu.cases.models import Awaited, Case, Compartment
 from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
-from tergeu.errors import Conflict, Forbidden, InvalidInput
+from tergeu.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tergeu.journal.canonical import act_document, sha256_hex
 from tergeu.journal.kinds import KINDS, kind_get, payload_dump, payload_validate
 from tergeu.journal.models import Act
 from tergeu.journal.notices import notices_deliver
-from tergeu.procedure.engine import Proposal, allowed
+from tergeu.notifications.copies import victim_copies_send
+from tergeu.procedure.engine import Proposal, allowed, evaluate
 from tergeu.procedure.rules import Refusal
 from tergeu.procedure.state import ProcState, from_json, to_json
 
@@ -40,6 +51,7 @@ def act_append(
     payload: Mapping[str, Any],
     actor: Official,
     performed_at: datetime | None = None,
+    compartment: Compartment | None = None,
 ) -> Act:
     """Append one act to `case`'s journal and update the projections, in one transaction.
 
@@ -47,6 +59,10 @@ def act_append(
     fits its schema, the procedure engine accepts the act by the law in force at `performed_at`
     (role, stage, applicability, preconditions — every reason at once), and the kind's own guard
     holds. The caller has already passed the access gate.
+
+    A covert act goes into a compartment of the case instead (`compartment_append`): the act
+    that requests a covert action opens a new one; the acts that follow it, and decisions on
+    its requests, name it.
     """
     act_kind = kind_get(kind)
     model = payload_validate(act_kind, payload)
@@ -64,6 +80,17 @@ def act_append(
             _("An act cannot be performed in the future."),
             code="performed_in_future",
             details={"performed_at": performed_at.isoformat()},
+        )
+    if compartment is not None or law.compartment_place(kind):
+        return compartment_append(
+            case=case,
+            compartment=compartment,
+            kind=kind,
+            payload=clean_payload,
+            guard=lambda locked: act_kind.guard(locked, model),
+            actor=actor,
+            performed_at=performed_at,
+            recorded_at=recorded_at,
         )
     opening = case.pk is None
     if act_kind.opens_case != opening:
@@ -87,13 +114,8 @@ def act_append(
             seq=seq, kind=kind, payload=clean_payload, actor_id=actor.pk, actor_role=roles[0]
         )
         # The law first (every reason at once), then the facts only the database knows.
-        verdict, new = law.advance(
-            old,
-            facts,
-            at=performed_at,
-            roles=roles,
-            agency_kinds=_agency_kinds(locked, clean_payload),
-        )
+        bodies = _agency_kinds(locked, clean_payload)
+        verdict, new = law.advance(old, facts, at=performed_at, roles=roles, agency_kinds=bodies)
         if not verdict.accepted:
             raise law.refusal(verdict.reasons)
         if kind == "decision":
@@ -137,10 +159,116 @@ def act_append(
             act.case = locked
             act.save(force_insert=True)
             state_store(locked, old, new, at=performed_at, also=("last_seq", "last_hash"))
+            proposal = law.proposal_for(
+                old, facts, at=performed_at, roles=roles, agency_kinds=bodies
+            )
+            follow(locked, old.procedure, new.procedure, proposal, at=performed_at)
         notices_deliver(locked, verdict.notices, seq=seq)
+        victim_copies_send(case=locked, act=act, verdict=verdict)
     # The caller's instance reflects the act it just appended.
     for name in ("pk", *CASE_FIELDS, "procedure", "last_seq", "last_hash"):
         setattr(case, name, getattr(locked, name))
+    return act
+
+
+def compartment_append(
+    *,
+    case: Case,
+    compartment: Compartment | None,
+    kind: str,
+    payload: dict[str, Any],
+    guard: Callable[[Case], None],
+    actor: Official,
+    performed_at: datetime,
+    recorded_at: datetime,
+) -> Act:
+    """Append a covert act to a compartment of `case` (a new one for the act that opens one):
+    judged by the law against the case's stage and persons with the compartment's covert part,
+    numbered and chained within the compartment, its clocks and requests kept there. An
+    official the compartment does not name is told it does not exist."""
+    place = law.compartment_place(kind)
+    if compartment is None and place != "opens":
+        raise Conflict(
+            _("This act belongs to a covert compartment of the case: name the compartment."),
+            code="compartment_required",
+            details={"kind": kind},
+        )
+    if compartment is not None and place != "inside" and kind != "decision":
+        raise Conflict(
+            _("This act is not recorded in a covert compartment."),
+            code="not_a_compartment_act",
+            details={"kind": kind},
+        )
+    with transaction.atomic():
+        locked = _lock(case)
+        roles = tuple(capacities(actor, locked))
+        if compartment is not None:
+            compartment = (
+                compartments_of(actor, locked)
+                .select_for_update(of=("self",))
+                .filter(pk=compartment.pk)
+                .first()
+            )
+            if compartment is None:
+                raise NotFound(_("No such compartment."), code="compartment_not_found")
+        if not roles:
+            raise Forbidden(
+                _("Your role does not allow this act on this case."), code="role_not_allowed"
+            )
+        case_state = state_load(locked)
+        part = part_load(compartment)
+        seq = (compartment.last_seq if compartment else 0) + 1
+        facts = ActFacts(
+            seq=seq, kind=kind, payload=payload, actor_id=actor.pk, actor_role=roles[0]
+        )
+        bodies = _agency_kinds(locked, payload)
+        proposal = law.proposal_for(
+            case_state, facts, at=performed_at, roles=roles, agency_kinds=bodies
+        )
+        before = inside(case_state.procedure, part)
+        verdict = evaluate(law.pack(), before, proposal)
+        if not verdict.accepted:
+            raise law.refusal(verdict.reasons)
+        # A covert act changes nothing outside its compartment: the pack keeps it so.
+        assert unchanged_outside(before, verdict.state), kind
+        if kind == "decision":
+            _decider_check(locked, payload["request"], actor, compartment)
+        guard(locked)
+        if compartment is None:
+            compartment = compartment_open(
+                locked, opener=actor, role=verdict.capacity, at=performed_at
+            )
+        canonical = act_document(
+            register_number=locked.register_number,
+            seq=seq,
+            kind=kind,
+            payload=payload,
+            actor_id=actor.pk,
+            actor_role=verdict.capacity,
+            performed_at=performed_at,
+            recorded_at=recorded_at,
+            prev_hash=compartment.last_hash,
+            compartment=compartment.number,
+        )
+        act = Act.objects.create(
+            case=locked,
+            compartment=compartment,
+            seq=seq,
+            kind=kind,
+            payload=payload,
+            actor=actor,
+            actor_role=verdict.capacity,
+            performed_at=performed_at,
+            recorded_at=recorded_at,
+            canonical=canonical,
+            hash=sha256_hex(canonical),
+            prev_hash=compartment.last_hash,
+        )
+        compartment.last_seq, compartment.last_hash = seq, act.hash
+        part_store(locked, compartment, part, part_of(verdict.state), at=performed_at)
+        compartment.save(update_fields=["last_seq", "last_hash", "procedure"])
+        members = set(compartment.members.values_list("official_id", flat=True))
+        notices_deliver(locked, verdict.notices, seq=seq, only=members)
     return act
 
 
@@ -158,7 +286,7 @@ def acts_judged(actor: Official, case: Case) -> dict[str, list[dict[str, Any]]]:
     now = clock.now()
     judged: dict[str, list[dict[str, Any]]] = {}
     for kind in KINDS:
-        if KINDS[kind].opens_case:
+        if KINDS[kind].opens_case or law.compartment_place(kind) == "inside":
             continue
         proposal = Proposal(kind, roles, {}, now, case.last_seq + 1, body)
         reasons = allowed(law.pack(), state, proposal) if roles else []
@@ -175,11 +303,14 @@ def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
     return [a.request for a in law.awaiting(state) if a.roles & set(roles)]
 
 
-def _decider_check(case: Case, request_seq: int, actor: Official) -> None:
+def _decider_check(
+    case: Case, request_seq: int, actor: Official, compartment: Compartment | None = None
+) -> None:
     """A request assigned to one judge is decided by that judge, not by another judge."""
     assignee_id = (
         Awaited.objects.filter(
             case=case,
+            compartment=compartment,
             request_seq=request_seq,
             closed_at__isnull=True,
             role=Role.INVESTIGATING_JUDGE,

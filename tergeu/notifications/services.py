@@ -1,5 +1,6 @@
-"""Writing notifications. Delivery beyond the inbox (e-mail, SMS) will read these rows; here
-they are only stored, in the caller's transaction."""
+"""Writing officials' notifications: inbox messages, stored in the caller's transaction and
+delivered by being stored. E-mail and SMS to people outside the system go through the outbox
+(`notifications.outbox`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from tergeu import clock
 from tergeu.accounts.models import Official
-from tergeu.notifications.models import Notification
+from tergeu.notifications.models import Channel, DeliveryState, Notification
 
 
 def notify(
@@ -43,13 +44,16 @@ def notify(
 def notifications_send(notifications: Sequence[Notification]) -> int:
     """Store unsaved notifications in one INSERT, leaving out those of a (recipient, deadline,
     kind) already stored; returns how many were written. The unique constraint keeps a
-    concurrent duplicate out too (it is ignored, not raised)."""
+    concurrent duplicate out too (it is ignored, not raised). An inbox message is delivered
+    when it is stored."""
     sent = _already_sent(notifications)
     fresh = [
         n
         for n in notifications
         if n.deadline_id is None or (n.recipient_id, n.deadline_id, n.kind) not in sent
     ]
+    for n in fresh:
+        n.channel, n.state, n.delivered_at = Channel.INBOX, DeliveryState.DELIVERED, n.created_at
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     return len(fresh)
 
@@ -71,4 +75,4 @@ def notifications_mark_read(*, actor: Official, ids: Iterable[int] | None = None
     mine = Notification.objects.for_recipient(actor).unread()
     if ids is not None:
         mine = mine.filter(pk__in=list(ids))
-    return mine.update(read_at=clock.now())
+    return mine.update(read_at=clock.now(), state=DeliveryState.READ)

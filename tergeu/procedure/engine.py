@@ -20,6 +20,7 @@ from tergeu.procedure.pack import (
     Chain,
     DeadlineRule,
     Pack,
+    Step,
     Term,
     When,
     choices,
@@ -34,10 +35,11 @@ from tergeu.procedure.rules import (
     gettext_noop,
     moment,
 )
-from tergeu.procedure.state import Clock, ProcState, Request, is_minor
+from tergeu.procedure.state import Clock, ProcState, Request, Ruling, is_minor
 from tergeu.procedure.terms import term_end
 
 DECISION = "decision"
+ANNULMENT = "annulment"
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ def evaluate(pack: Pack, state: ProcState, proposal: Proposal) -> Verdict:
         rule, capacity = _check(run)
         if not run.reasons and rule is not None:
             _perform(run, rule)
+            if rule.kind == ANNULMENT:
+                _annul(run)
     if run.reasons:
         return Verdict(False, state, tuple(run.reasons), rule=rule)
     _pauses(run)
@@ -219,6 +223,8 @@ def _check(run: _Run, *, with_payload: bool = True) -> tuple[ActRule | None, str
                 run.reasons.append(refusal)
         if rule.chain:
             _no_duplicate_request(run, rule)
+        if rule.kind == ANNULMENT and not run.reasons:
+            _annulment_check(run)
     return rule, capacity
 
 
@@ -313,7 +319,8 @@ def _no_duplicate_request(run: _Run, rule: ActRule) -> None:
 
 
 def _subject_of(payload: Mapping[str, Any]) -> str:
-    for key in ("party", "covert", "target"):
+    # A complaint of the defence concerns its motion: one request per motion, not per case.
+    for key in ("party", "covert", "target", "motion"):
         if key in payload:
             return str(payload[key])
     return ""
@@ -336,6 +343,10 @@ def _applies(run: _Run, when: When, payload: Mapping[str, Any] | None) -> bool:
     if when.covert is not None:
         ended = any(c.status in ("ended", "notified") for c in state.covert.values())
         if ended != when.covert:
+            return False
+    if when.convicted is not None:
+        convicted = any(p.status == "convicted" for p in state.persons.values())
+        if convicted != when.convicted:
             return False
     if when.detained is not None:
         detained = any(p.detained_at for p in state.persons.values())
@@ -415,6 +426,8 @@ def _perform(run: _Run, rule: ActRule) -> None:
         state = EFFECTS[name](state, replace(ctx, state=state))
     if rule.to:
         state = replace(state, stage=rule.to)
+    if not rule.chain:
+        state = _ruled(run.pack, state, run.state, run.proposal.seq, rule.kind, payload)
     run.state = state
     run.events.append(rule.kind)
     _clocks(run, rule.kind, payload)
@@ -511,6 +524,8 @@ def _decide(run: _Run) -> str:
                     step.article,
                 )
             )
+    if outcome != "refused":
+        _lapsed(run, request, step)
     if run.reasons:
         return capacity
     run.events.append(DECISION)
@@ -531,6 +546,8 @@ def _decide(run: _Run) -> str:
     state = run.state
     for name in rule.on_granted if granted else rule.on_refused:
         state = EFFECTS[name](state, replace(ctx, state=state))
+    if granted:
+        state = _ruled(run.pack, state, run.state, request.seq, request.kind, request.payload)
     target = (
         rule.granted_to
         if granted
@@ -591,6 +608,125 @@ def _close_step_clock(run: _Run, request: Request) -> None:
     for clock in run.state.open_clocks():
         if clock.subject == subject:
             _close(run, clock, "met" if run.at < clock.due_at else "breached")
+
+
+def _lapsed(run: _Run, request: Request, step: Step) -> None:
+    """A grant after a term it depends on has run out is refused (`expires_with`): e.g. custody
+    sanctioned after the detention ended, when the person had to be released (131(4), 133(2)).
+    Deciding after the step's own clock is only late: that clock is breached."""
+    for rule_id in step.expires_with:
+        versions = run.pack.deadlines[rule_id]
+        field = versions[0].subject
+        subject = str(request.payload.get(field, "")) if field else ""
+        clock = _open_clock(run.state, rule_id, subject)
+        if clock is not None and clock.due_at <= run.at:
+            run.reasons.append(
+                Refusal(
+                    "request_lapsed",
+                    gettext_noop(
+                        "The term this request depended on has ended: it can no longer be granted."
+                    ),
+                    step.article,
+                    {"request": request.seq, "rule": rule_id, "ended": clock.due_at.isoformat()},
+                )
+            )
+            return
+
+
+# --- annulment (art. 193) -----------------------------------------------------------------------
+
+
+def _ruled(
+    pack: Pack,
+    state: ProcState,
+    before: ProcState,
+    seq: int,
+    kind: str,
+    payload: Mapping[str, Any],
+) -> ProcState:
+    """Record act `seq` as a ruling the prosecutor may annul, if the pack says acts of its kind
+    may be annulled, with the parts of the state (from `before` it) that annulling restores."""
+    versions = pack.annulments.get(kind)
+    if not versions:
+        return state
+    restores = {name for version in versions for name in version.restores}
+    ruling = Ruling(seq, kind, dict(payload), {name: getattr(before, name) for name in restores})
+    return replace(state, rulings={**state.rulings, seq: ruling})
+
+
+def _annulment_check(run: _Run) -> None:
+    """Whether the ruling the annulment names may be annulled now by the pack's `[[annul]]`
+    rule for its kind (the `ruling_in_force` predicate has said whether it is one at all)."""
+    seq = int(run.proposal.payload["act"])
+    ruling = run.state.rulings[seq]
+    rule = run.pack.annulment(ruling.kind, run.day)
+    if rule is None:
+        run.reasons.append(
+            Refusal(
+                "not_annullable",
+                gettext_noop("The law in force does not provide for annulling this act."),
+                "193",
+                {"act": seq, "kind": ruling.kind, "date": run.day.isoformat()},
+            )
+        )
+        return
+    later = sorted(
+        r.seq
+        for r in run.state.rulings.values()
+        if r.kind == ruling.kind
+        and _subject_of(r.payload) == _subject_of(ruling.payload)
+        and r.seq > seq
+        and r.seq not in run.state.annulled
+    )
+    if later:
+        run.reasons.append(
+            Refusal(
+                "not_in_force",
+                gettext_noop("A later decision has replaced this one: annul that one first."),
+                rule.article,
+                {"act": seq, "replaced_by": later[-1]},
+            )
+        )
+    if rule.stages and run.state.stage not in rule.stages:
+        run.reasons.append(
+            Refusal(
+                "not_in_force",
+                gettext_noop("At the case's current stage this decision no longer has effect."),
+                rule.article,
+                {"act": seq, "stage": run.state.stage, "allowed": sorted(rule.stages)},
+            )
+        )
+    ctx = _context(run, _annulled_payload(ruling))
+    for name in rule.requires:
+        refusal = PREDICATES[name](ctx)
+        if refusal is not None:
+            run.reasons.append(refusal)
+
+
+def _annulled_payload(ruling: Ruling) -> dict[str, Any]:
+    """What the annulled act concerned (its payload) and its number: the effects, predicates
+    and clocks of "<kind>.annulled" see the person, motion or covert action it named."""
+    return {**ruling.payload, "act": ruling.seq}
+
+
+def _annul(run: _Run) -> None:
+    """Undo a ruling's effect as its `[[annul]]` rule says, mark it annulled by this act, and
+    let the clocks react to "<kind>.annulled"."""
+    seq = int(run.proposal.payload["act"])
+    ruling = run.state.rulings[seq]
+    rule = run.pack.annulment(ruling.kind, run.day)
+    assert rule is not None  # checked by _annulment_check
+    payload = _annulled_payload(ruling)
+    ctx = _context(run, payload)
+    state = replace(run.state, **ruling.before)
+    for name in rule.effects:
+        state = EFFECTS[name](state, replace(ctx, state=state))
+    if rule.to:
+        state = replace(state, stage=rule.to)
+    run.state = replace(state, annulled={**state.annulled, seq: run.proposal.seq})
+    event = f"{ruling.kind}.annulled"
+    run.events.append(event)
+    _clocks(run, event, payload)
 
 
 # --- clocks -------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ DECISIONS = {
 EVENT_SUFFIXES = ("granted", "refused")
 _CHOICE = re.compile(r"^choice:[a-z_]+(\|[a-z_]+)+$")
 _TERM = re.compile(r"^(?P<amount>[1-9][0-9]{0,3})(?P<unit>[hdm])$")
-R = TypeVar("R", "ActRule", "Chain", "DeadlineRule")
+R = TypeVar("R", "ActRule", "Chain", "DeadlineRule", "AnnulRule")
 T = TypeVar("T")
 _COUNTING = {"standard": Counting.STANDARD, "liberty": Counting.LIBERTY, "hours": Counting.HOURS}
 
@@ -84,6 +84,7 @@ class When:
     detained: bool | None = None  # some suspect is detained now
     accelerated: bool | None = None
     covert: bool | None = None  # the case has a covert action that has ended
+    convicted: bool | None = None  # some person of the case is convicted (a sentence to execute)
     switch: str = ""  # the named phased switch is on for this case at this moment
     switch_off: str = ""  # ... is off
     payload: Mapping[str, Any] = field(default_factory=dict)  # the act's payload has these values
@@ -137,6 +138,9 @@ class Step:
     decision: str  # agreement | approval | sanction
     deadlines: tuple[str, ...]  # ids of [[deadline]]s (on "request"): the first that applies
     article: str
+    # A grant is refused once the open clock of one of these rules (for the request's subject)
+    # has run out: a custody sanction after the detention ended (131(4), 133(2)).
+    expires_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,27 @@ class ActRule:
     refused_to: str = ""
     on_granted: tuple[str, ...] = ()
     on_refused: tuple[str, ...] = ()
+    uncertain: bool = False
+    source: str = ""
+    # Secret acts (covert actions, arts 231-240, 70(2)(5)) are recorded in a compartment of the
+    # case that only the officials named on it see: "opens" starts one, "inside" goes into one.
+    compartment: str = ""
+
+
+@dataclass(frozen=True)
+class AnnulRule:
+    """`[[annul]]`: a kind of act the prosecutor may annul as unlawful (art. 193), at which
+    stages, on which further conditions, and what annulling it does: the effects, the stage it
+    leads to, the state it restores (the values from before the act took effect)."""
+
+    kind: str
+    article: str
+    window: Window
+    stages: frozenset[str] = frozenset()  # empty: at any stage the annulment act allows
+    to: str = ""
+    requires: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
+    restores: tuple[str, ...] = ()
     uncertain: bool = False
     source: str = ""
 
@@ -238,6 +263,9 @@ class Pack:
     deadlines: Mapping[str, tuple[DeadlineRule, ...]]
     notifications: tuple[Notification, ...]
     not_modelled: tuple[NotModelled, ...]
+    annulments: Mapping[str, tuple[AnnulRule, ...]] = field(default_factory=dict)
+    # punishment → the role of the officials who execute it (penitentiary, probation, bailiff)
+    executors: Mapping[str, str] = field(default_factory=dict)
     # event → deadline rules it starts / touches; built on load so that evaluation is a lookup
     started_by: Mapping[str, tuple[DeadlineRule, ...]] = field(default_factory=dict)
     touched_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -251,6 +279,10 @@ class Pack:
 
     def deadline(self, rule_id: str, day: date) -> DeadlineRule | None:
         return _in_force(self.deadlines.get(rule_id, ()), day)
+
+    def annulment(self, kind: str, day: date) -> AnnulRule | None:
+        """How an act of `kind` is annulled by the law in force on `day`, if it can be."""
+        return _in_force(self.annulments.get(kind, ()), day)
 
     def deadline_version(self, rule_id: str, valid_from: date | None) -> DeadlineRule | None:
         """The version of a deadline rule a clock was started by (rule id and valid_from
@@ -274,8 +306,8 @@ def _in_force(versions: Iterable[R], day: date) -> R | None:
 _FILES = ("pack.toml", "acts.toml", "chains.toml", "deadlines.toml", "notifications.toml")
 _TOP = {
     "pack.toml": {"pack", "law", "categories", "forms", "bodies", "roles", "role_groups", "stage"}
-    | {"switch"},
-    "acts.toml": {"act"},
+    | {"switch", "executors"},
+    "acts.toml": {"act", "annul"},
     "chains.toml": {"chain"},
     "deadlines.toml": {"deadline", "not_modelled"},
     "notifications.toml": {"notification"},
@@ -293,10 +325,12 @@ _WHEN_KEYS = {
     "detained",
     "accelerated",
     "covert",
+    "convicted",
     "switch",
     "switch_off",
     "payload",
 }
+COMPARTMENT_PLACES = frozenset({"", "opens", "inside"})
 _ACT_KEYS = {
     "kind",
     "label",
@@ -318,9 +352,25 @@ _ACT_KEYS = {
     "on_refused",
     "uncertain",
     "source",
+    "compartment",
 }
 _CHAIN_KEYS = {"id", "title", "valid_from", "valid_to", "step", "pauses", "source"}
-_STEP_KEYS = {"role", "decision", "deadline", "article"}
+_STEP_KEYS = {"role", "decision", "deadline", "article", "expires_with"}
+_ANNUL_KEYS = {
+    "kind",
+    "article",
+    "valid_from",
+    "valid_to",
+    "stages",
+    "to",
+    "requires",
+    "effects",
+    "restores",
+    "uncertain",
+    "source",
+}
+# The parts of the case state an annulment may put back as they were before the annulled act.
+RESTORABLE = frozenset({"qualification", "form", "accelerated"})
 _DEADLINE_KEYS = {
     "id",
     "duty",
@@ -440,6 +490,9 @@ class _Reader:
         deadlines = self.versions(
             "deadlines.toml", "deadline", "id", self.deadline, lambda d: d.id, lambda d: d.window
         )
+        annulments = self.versions(
+            "acts.toml", "annul", "kind", self.annul_rule, lambda a: a.kind, lambda a: a.window
+        )
         notifications = tuple(
             self.notification(index, row)
             for index, row in _rows(
@@ -478,6 +531,8 @@ class _Reader:
             deadlines=deadlines,
             notifications=notifications,
             not_modelled=tuple(not_modelled),
+            annulments=annulments,
+            executors=self.executors(top),
         )
         _check_references(pack, self)
         return _index(pack)
@@ -552,7 +607,7 @@ class _Reader:
             if name and name not in self.switch_names:
                 raise PackError(f"{where}.when.{key}: undefined switch {name!r}")
         flags = {}
-        for key in ("minor", "detained", "accelerated", "covert"):
+        for key in ("minor", "detained", "accelerated", "covert", "convicted"):
             value = raw.get(key)
             if value is not None and not isinstance(value, bool):
                 raise PackError(f"{where}.when.{key}: expected true or false")
@@ -568,6 +623,7 @@ class _Reader:
             detained=flags["detained"],
             accelerated=flags["accelerated"],
             covert=flags["covert"],
+            convicted=flags["convicted"],
             switch=raw.get("switch", ""),
             switch_off=raw.get("switch_off", ""),
             payload=payload,
@@ -672,7 +728,14 @@ class _Reader:
             on_refused=tuple(_strings(row, "on_refused", where)),
             uncertain=bool(row.get("uncertain", False)),
             source=row.get("source", ""),
+            compartment=self.compartment(row, where),
         )
+
+    def compartment(self, row: Mapping[str, Any], where: str) -> str:
+        value = row.get("compartment", "")
+        if value not in COMPARTMENT_PLACES:
+            raise PackError(f"{where}.compartment: one of {sorted(COMPARTMENT_PLACES)}")
+        return str(value)
 
     def chain(self, row: Mapping[str, Any], where: str) -> Chain:
         _keys(row, _CHAIN_KEYS, where)
@@ -690,7 +753,8 @@ class _Reader:
             deadlines = tuple(_strings(step, "deadline", here))
             if not deadlines:
                 raise PackError(f"{here}.deadline: name at least one deadline rule")
-            steps.append(Step(role, roles, decision, deadlines, _article(step, here)))
+            expires_with = tuple(_strings(step, "expires_with", here))
+            steps.append(Step(role, roles, decision, deadlines, _article(step, here), expires_with))
         if not steps:
             raise PackError(f"{where}.step: a chain needs at least one step")
         return Chain(
@@ -734,6 +798,37 @@ class _Reader:
             uncertain=bool(row.get("uncertain", False)),
             source=row.get("source", ""),
         )
+
+    def annul_rule(self, row: Mapping[str, Any], where: str) -> AnnulRule:
+        _keys(row, _ANNUL_KEYS, where)
+        kind = _get(row, "kind", str, where)
+        where = f"{where} (kind {kind!r})"
+        restores = _strings(row, "restores", where)
+        unknown = sorted(set(restores) - RESTORABLE)
+        if unknown:
+            raise PackError(f"{where}.restores: {unknown} (one of {sorted(RESTORABLE)})")
+        return AnnulRule(
+            kind=kind,
+            article=_article(row, where),
+            window=self.window(row, where),
+            stages=frozenset(
+                self.stage_ref(s, f"{where}.stages") for s in _strings(row, "stages", where)
+            ),
+            to=self.stage_ref(row.get("to"), f"{where}.to"),
+            requires=tuple(_strings(row, "requires", where)),
+            effects=tuple(_strings(row, "effects", where)),
+            restores=tuple(restores),
+            uncertain=bool(row.get("uncertain", False)),
+            source=row.get("source", ""),
+        )
+
+    def executors(self, top: Mapping[str, Any]) -> dict[str, str]:
+        """`[executors]`: punishment → the role whose officials execute it."""
+        where = self.where("pack.toml", "[executors]")
+        table = _names(top, "executors", where)
+        for punishment, role in table.items():
+            self.role_list([role], f"{where}.{punishment}")
+        return table
 
     def notification(self, index: int, row: Mapping[str, Any]) -> Notification:
         where = self.where("notifications.toml", f"notification[{index}]")
@@ -801,6 +896,28 @@ def _check_references(pack: Pack, reader: _Reader) -> None:
         if note.on not in events:
             raise PackError(f"{reader.where('notifications.toml', note.id)}.on: undefined event")
         reader.role_list(list(note.to), f"{reader.where('notifications.toml', note.id)}.to")
+    for kind, annul_versions in pack.annulments.items():
+        for annul in annul_versions:
+            here = reader.where(
+                "acts.toml", f"annul (kind {kind!r}, from {annul.window.valid_from})"
+            )
+            if kind not in pack.acts:
+                raise PackError(f"{here}.kind: undefined act kind {kind!r}")
+            for name in annul.requires:
+                if name not in rules.PREDICATES:
+                    raise PackError(f"{here}.requires: undefined predicate {name!r}")
+            for name in annul.effects:
+                if name not in rules.EFFECTS:
+                    raise PackError(f"{here}: undefined effect {name!r}")
+    for chain_id, chain_versions in pack.chains.items():
+        for chain in chain_versions:
+            for step in chain.steps:
+                for deadline_id in step.expires_with:
+                    if deadline_id not in pack.deadlines:
+                        raise PackError(
+                            f"{reader.where('chains.toml', f'chain (id {chain_id!r})')}.step:"
+                            f" undefined deadline {deadline_id!r} in expires_with"
+                        )
     _check_groups(pack, reader)
     for name, ids in (
         ("notifications.toml", [n.id for n in pack.notifications]),
@@ -833,8 +950,10 @@ def _check_groups(pack: Pack, reader: _Reader) -> None:
 def event_names(pack: Pack) -> set[str]:
     """Every event the pack can produce: each act kind; for an act with a chain, its outcome
     ("<kind>.granted", "<kind>.refused") and its arrival at each step ("<kind>.to_<role>");
-    "request" for the clocks of chain steps."""
+    for a kind the prosecutor may annul, "<kind>.annulled"; "request" for the clocks of chain
+    steps."""
     events = set(pack.acts) | {"request", "decision"}
+    events |= {f"{kind}.annulled" for kind in pack.annulments}
     for kind, versions in pack.acts.items():
         for rule in versions:
             if rule.chain:
@@ -852,6 +971,10 @@ def _check_reachable(pack: Pack, reader: _Reader) -> None:
             sources = rule.stages if rule.stages is not None else {pack.initial_stage()}
             for source in sources:
                 edges[source] |= targets
+    for annul_versions in pack.annulments.values():
+        for annul in annul_versions:
+            for source in annul.stages or set(pack.stages):
+                edges[source] |= {annul.to} - {""}
     seen = {pack.initial_stage()}
     frontier = [pack.initial_stage()]
     while frontier:

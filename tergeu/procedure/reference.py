@@ -17,6 +17,7 @@ from pathlib import Path
 from tergeu.procedure.pack import (
     DECISIONS,
     ActRule,
+    AnnulRule,
     Chain,
     DeadlineRule,
     Pack,
@@ -42,6 +43,7 @@ def render(pack: Pack) -> str:
         _vocabulary(pack),
         _stages(pack),
         _acts(pack),
+        _annulments(pack),
         _chains(pack),
         _deadlines(pack),
         _not_modelled(pack),
@@ -99,7 +101,7 @@ def _intro(pack: Pack) -> list[str]:
         "",
         "Contents: [Laws](#laws) · [Phased switches](#phased-switches) ·"
         " [Vocabulary](#vocabulary) · [Stages](#stages) · [Act kinds](#act-kinds) ·"
-        " [Chains](#chains) · [Deadline catalogue](#deadline-catalogue) ·"
+        " [Annulment](#annulment) · [Chains](#chains) · [Deadline catalogue](#deadline-catalogue) ·"
         " [Catalogue rules not enforced](#catalogue-rules-not-enforced) ·"
         " [Notification duties](#notification-duties)",
     ]
@@ -147,6 +149,8 @@ def _vocabulary(pack: Pack) -> list[str]:
     for group in sorted(pack.role_groups):
         members = _codes(sorted(pack.role_groups[group]))
         lines.append(f"| role_groups | `{group}` | {members} |")
+    for punishment, role in sorted(pack.executors.items()):
+        lines.append(f"| executors | `{punishment}` | executed by `{role}` |")
     return lines
 
 
@@ -182,6 +186,38 @@ def _act_lines(pack: Pack, rule: ActRule) -> list[str]:
         ("Effects", _codes(rule.effects)),
         *_chain_items(rule),
         ("Payload", _payload(rule)),
+        ("Source", rule.source),
+    ]
+    return _bullets(items)
+
+
+def _annulments(pack: Pack) -> list[str]:
+    lines = ["## Annulment", ""]
+    lines += [
+        "Decisions the prosecutor may annul as unlawful with an act of kind `annulment` naming"
+        " them (art. 193), and what annulling each does. Any other act is refused"
+        " (`not_annullable`)."
+    ]
+    for kind in sorted(pack.annulments):
+        versions = pack.annulments[kind]
+        for number, rule in enumerate(versions, 1):
+            title = pack.acts[kind][-1].label
+            lines += ["", _heading(f"`{kind}`", title, number, len(versions), rule.uncertain)]
+            lines += ["", *_annul_lines(pack, rule)]
+    return lines
+
+
+def _annul_lines(pack: Pack, rule: AnnulRule) -> list[str]:
+    stages = _codes([code for code in pack.stages if code in rule.stages])
+    items = [
+        ("Article", rule.article),
+        ("Valid", _validity(pack, rule.window)),
+        ("At stages", stages or "any stage the annulment is allowed at"),
+        ("Preconditions", _codes(rule.requires)),
+        ("Effects", _codes(rule.effects)),
+        ("Restores as before the act", _codes(rule.restores)),
+        ("Leads to", _code(rule.to)),
+        ("Event", f"`{rule.kind}.annulled`"),
         ("Source", rule.source),
     ]
     return _bullets(items)
@@ -225,9 +261,11 @@ def _chain_lines(pack: Pack, chain: Chain, users: list[str]) -> list[str]:
         if set(step.roles) != {step.role}:
             who += f" ({_codes(sorted(step.roles))})"
         outcomes = ", ".join(DECISIONS[step.decision])
+        term = ", ".join(step.deadlines)
+        if step.expires_with:
+            term += f"; no grant after the end of {', '.join(step.expires_with)}"
         lines.append(
-            f"| {number} | {who} | {step.decision} | {outcomes} | {', '.join(step.deadlines)}"
-            f" | {_cell(step.article)} |"
+            f"| {number} | {who} | {step.decision} | {outcomes} | {term} | {_cell(step.article)} |"
         )
     return lines
 
@@ -421,6 +459,7 @@ def _when(pack: Pack, when: When) -> str:
         ("detained", when.detained),
         ("accelerated", when.accelerated),
         ("covert action ended", when.covert),
+        ("convicted", when.convicted),
     )
     parts += [f"{name}: {'yes' if value else 'no'}" for name, value in flags if value is not None]
     if when.switch:

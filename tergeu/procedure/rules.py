@@ -260,6 +260,77 @@ def _any_instruction_open(ctx: Context) -> Refusal | None:
     )
 
 
+# --- the defence (arts 66-70, 99-100, 106) --------------------------------------------------------
+
+# The procedural positions a defender takes part for (arts 64-67): a suspect (while the
+# prosecutor's agreement is awaited too), an accused, a convicted or an acquitted person.
+DEFENDED = frozenset({"suspect_pending", "suspect", "accused", "convicted", "acquitted"})
+
+
+def _party_may_be_defended(ctx: Context) -> Refusal | None:
+    if ctx.state.person(ctx.payload["party"]).status in DEFENDED:
+        return None
+    return Refusal(
+        "not_defendable",
+        gettext_noop("A defender takes part for a suspect, an accused or a convicted person."),
+        "66, 67",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _open_clock_of(ctx: Context, rule: str, field: str) -> bool:
+    subject = str(ctx.payload[field])
+    return any(c.rule == rule and c.subject == subject for c in ctx.state.open_clocks())
+
+
+def _motion_open(ctx: Context) -> Refusal | None:
+    if _open_clock_of(ctx, "R67", "motion"):
+        return None
+    return Refusal(
+        "no_open_motion",
+        gettext_noop("No motion with this number awaits a decision."),
+        "99(4)",
+        {"motion": ctx.payload["motion"]},
+    )
+
+
+def _reasons_if_refused(ctx: Context) -> Refusal | None:
+    if ctx.payload.get("outcome") != "refused" or str(ctx.payload.get("reasons") or "").strip():
+        return None
+    return Refusal("reasons_required", gettext_noop("A refusal must give reasons."), "100")
+
+
+def _motion_complainable(ctx: Context) -> Refusal | None:
+    """Art. 70(3), 106(5): against a refusal, within the 15 days of its window (R69); or when
+    the motion was not decided within its 3 days (R67)."""
+    subject = str(ctx.payload["motion"])
+    for c in ctx.state.open_clocks():
+        if c.subject != subject:
+            continue
+        if (c.rule == "R69" and ctx.at < c.due_at) or (c.rule == "R67" and c.due_at <= ctx.at):
+            return None
+    return Refusal(
+        "motion_not_complainable",
+        gettext_noop(
+            "A complaint lies against a motion refused in the last 15 days, or not decided "
+            "within 3 days."
+        ),
+        "70(3), 106(5)",
+        {"motion": ctx.payload["motion"]},
+    )
+
+
+def _evidence_pending(ctx: Context) -> Refusal | None:
+    if _open_clock_of(ctx, "X-DEFENCE-EVIDENCE", "evidence"):
+        return None
+    return Refusal(
+        "no_pending_evidence",
+        gettext_noop("No evidence of the defence with this number awaits being attached."),
+        "70(2)(2)",
+        {"evidence": ctx.payload["evidence"]},
+    )
+
+
 PREDICATES: dict[str, Predicate] = {
     "instruction_open": _instruction_open,
     "windows_elapsed": _windows_elapsed,
@@ -279,6 +350,11 @@ PREDICATES: dict[str, Predicate] = {
     "covert_item": _covert_item,
     "final_decision_made": _final_decision_made,
     "qualified": _qualified,
+    "party_may_be_defended": _party_may_be_defended,
+    "motion_open": _motion_open,
+    "reasons_if_refused": _reasons_if_refused,
+    "motion_complainable": _motion_complainable,
+    "evidence_pending": _evidence_pending,
 }
 
 
@@ -417,20 +493,36 @@ def _accuse(state: ProcState, ctx: Context) -> ProcState:
 
 
 def _verdict(state: ProcState, ctx: Context) -> ProcState:
-    outcome = (
-        "convicted" if ctx.payload.get("outcome", "conviction") == "conviction" else "acquitted"
-    )
+    """The verdict: the accused convicted with the sentence it states (a writ verdict: a fine),
+    or acquitted and released from custody at once (470(5))."""
+    if ctx.payload.get("outcome", "conviction") != "conviction":
+        return _acquitted(state, ("accused", "suspect"))
     persons = {
-        party: replace(p, status=outcome, detained_at=None)
+        party: replace(p, status="convicted", detained_at=None)
         if p.status in ("accused", "suspect")
         else p
         for party, p in state.persons.items()
     }
-    return replace(state, persons=persons)
+    sentence = {"punishment": "fine", **sentence_of(ctx.payload)}
+    return replace(state, persons=persons, sentence=sentence)
+
+
+def _acquitted(state: ProcState, statuses: tuple[str, ...]) -> ProcState:
+    persons = {
+        party: replace(
+            p, status="acquitted", detained_at=None, custody_from=None, custody_until=None
+        )
+        if p.status in statuses
+        else p
+        for party, p in state.persons.items()
+    }
+    return replace(state, persons=persons, sentence={})
 
 
 def _final_decision(state: ProcState, ctx: Context) -> ProcState:
-    return replace(state, final_decision_at=ctx.at)
+    # On a granted request (a termination approved) the decision is the request's act.
+    seq = int(ctx.payload.get("request", ctx.seq))
+    return replace(state, final_decision_at=ctx.at, final_decision_seq=seq)
 
 
 def _end_measures(state: ProcState, ctx: Context) -> ProcState:
@@ -448,8 +540,12 @@ def _end_measures(state: ProcState, ctx: Context) -> ProcState:
 
 
 def _reopen(state: ProcState, ctx: Context) -> ProcState:
-    """A termination cancelled (192(7)): the case has no final decision any more."""
-    return replace(state, final_decision_at=None)
+    """A termination cancelled (192(7)): the case has no final decision any more, and the
+    termination is marked as annulled by this act."""
+    annulled = dict(state.annulled)
+    if state.final_decision_seq is not None:
+        annulled[state.final_decision_seq] = ctx.seq
+    return replace(state, final_decision_at=None, final_decision_seq=None, annulled=annulled)
 
 
 EFFECTS: dict[str, Effect] = {
@@ -506,6 +602,13 @@ def _any_covert(status: str) -> Predicate:
     return check
 
 
+def _any_clock(rule: str, refusal: Refusal) -> Predicate:
+    def check(ctx: Context) -> Refusal | None:
+        return None if any(c.rule == rule for c in ctx.state.open_clocks()) else refusal
+
+    return check
+
+
 GENERAL: dict[str, Predicate] = {
     "instruction_open": _any_instruction_open,
     "party_is_suspect": _anyone(
@@ -536,4 +639,267 @@ GENERAL: dict[str, Predicate] = {
     "final_decision_made": _final_decision_made,
     "windows_elapsed": _windows_elapsed,
     "qualified": _qualified,
+    "party_may_be_defended": _anyone(
+        lambda p: p.status in DEFENDED,
+        Refusal("no_suspect", gettext_noop("The case has no suspect."), "64"),
+    ),
+    "motion_open": _any_clock(
+        "R67", Refusal("no_open_motion", gettext_noop("No motion awaits a decision."), "99(4)")
+    ),
+    "evidence_pending": _any_clock(
+        "X-DEFENCE-EVIDENCE",
+        Refusal(
+            "no_pending_evidence",
+            gettext_noop("No evidence of the defence awaits being attached."),
+            "70(2)(2)",
+        ),
+    ),
 }
+
+
+# --- annulment by the prosecutor (art. 193) and the court's sentence (arts 392-394, 470) ---------
+# Registered into the tables above here, so that this section stays in one place.
+
+# The measure each punishment is stated in (Criminal Code arts 40-48): one of these fields. The
+# unit of correctional work (months or monthly calculation indices) is not settled: either.
+MEASURES: dict[str, tuple[str, ...]] = {
+    "imprisonment": ("term_months",),
+    "restriction_of_liberty": ("term_months",),
+    "deprivation_of_right": ("term_months",),
+    "correctional_work": ("term_months", "fine_mrp"),
+    "community_work": ("term_hours",),
+    "arrest": ("term_days",),
+    "fine": ("fine_mrp",),
+}
+SENTENCE_FIELDS = ("punishment", "term_months", "term_days", "term_hours", "fine_mrp")
+# Outcomes of a verdict or an appeal decision that state a (new) sentence.
+SENTENCING = frozenset({"conviction", "changed"})
+
+
+def sentence_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The sentence fields a verdict, an appeal decision or an execution order states."""
+    return {name: payload[name] for name in SENTENCE_FIELDS if payload.get(name) is not None}
+
+
+def _ruling_in_force(ctx: Context) -> Refusal | None:
+    seq = int(ctx.payload["act"])
+    annulled_by = ctx.state.annulled.get(seq)
+    if annulled_by is not None:
+        return Refusal(
+            "already_annulled",
+            gettext_noop("This act has already been annulled."),
+            "193",
+            {"act": seq, "annulled_by": annulled_by},
+        )
+    if seq in ctx.state.rulings:
+        return None
+    if seq == ctx.state.final_decision_seq and ctx.state.stage == "terminated":
+        return Refusal(
+            "not_annullable",
+            gettext_noop(
+                "A termination is annulled by the prosecutor's cancellation of the termination."
+            ),
+            "193, 192(7)",
+            {"act": seq, "instead": "termination_cancelled"},
+        )
+    return Refusal(
+        "not_annullable",
+        gettext_noop("This act is not a decision that the prosecutor may annul."),
+        "193",
+        {"act": seq},
+    )
+
+
+def _any_ruling_in_force(ctx: Context) -> Refusal | None:
+    if any(seq not in ctx.state.annulled for seq in ctx.state.rulings):
+        return None
+    return Refusal(
+        "nothing_to_annul", gettext_noop("No decision of the case may be annulled."), "193"
+    )
+
+
+def _ruling_party_suspect(ctx: Context) -> Refusal | None:
+    if ctx.state.person(ctx.payload["party"]).status == "suspect":
+        return None
+    return Refusal(
+        "not_in_force",
+        gettext_noop("The person is no longer a suspect by this recognition."),
+        "202",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _ruling_party_at_liberty(ctx: Context) -> Refusal | None:
+    person = ctx.state.person(ctx.payload["party"])
+    if person.detained_at is None and person.custody_from is None:
+        return None
+    return Refusal(
+        "deprived_of_liberty",
+        gettext_noop("The person is detained or in custody: release them first."),
+        "133",
+        {"party": ctx.payload["party"]},
+    )
+
+
+def _ruling_is_refusal(ctx: Context) -> Refusal | None:
+    if ctx.payload.get("outcome") == "refused":
+        return None
+    return Refusal(
+        "not_annullable",
+        gettext_noop("Only a refusal of a motion is annulled; a granted motion stands."),
+        "193",
+        {"act": ctx.payload["act"]},
+    )
+
+
+def _window_running(ctx: Context) -> Refusal | None:
+    """The period the final decision opened for objections and appeals (418(1), 629-6(2)) has
+    not ended."""
+    final = ctx.state.final_decision_seq  # None in states stored before it was kept: any window
+    windows = [c for c in ctx.state.open_clocks() if c.window and final in (None, c.started_seq)]
+    if any(ctx.at < c.due_at for c in windows):
+        return None
+    ended = max((c.due_at for c in windows), default=None)
+    return Refusal(
+        "window_closed",
+        gettext_noop("The period for appeals or objections has ended."),
+        "418(1), 629-6(2)",
+        {"ended": ended.isoformat()} if ended else {},
+    )
+
+
+def _sentence_stated(ctx: Context) -> Refusal | None:
+    """A conviction (or an appeal decision changing the sentence) states its punishment in its
+    measure; an acquittal, an upheld or quashed verdict states none."""
+    stated = sentence_of(ctx.payload)
+    if ctx.payload.get("outcome") not in SENTENCING:
+        if not stated:
+            return None
+        return Refusal(
+            "punishment_not_allowed",
+            gettext_noop("Only a conviction, or a changed sentence, states a punishment."),
+            "392–394",
+            {"fields": sorted(stated)},
+        )
+    punishment = stated.get("punishment")
+    if punishment is None:
+        return Refusal(
+            "punishment_required",
+            gettext_noop("A conviction states the punishment."),
+            "394",
+        )
+    needed = MEASURES.get(punishment, ())
+    if needed and not any(name in stated for name in needed):
+        return Refusal(
+            "measure_required",
+            gettext_noop("The punishment needs its term or amount."),
+            "394",
+            {"punishment": punishment, "one_of": list(needed)},
+        )
+    return None
+
+
+def _sentence_to_execute(ctx: Context) -> Refusal | None:
+    sentence = ctx.state.sentence
+    if not sentence:
+        return Refusal(
+            "no_sentence",
+            gettext_noop("There is no sentence in force to execute."),
+            "470",
+        )
+    ordered = sentence_of(ctx.payload)
+    if any(sentence.get(name) != value for name, value in ordered.items()):
+        return Refusal(
+            "sentence_mismatch",
+            gettext_noop("The execution order must execute the sentence in force."),
+            "470(3)",
+            {"sentence": dict(sentence)},
+        )
+    return None
+
+
+def _any_sentence(ctx: Context) -> Refusal | None:
+    if ctx.state.sentence:
+        return None
+    return Refusal("no_sentence", gettext_noop("There is no sentence in force to execute."), "470")
+
+
+def _nothing_to_execute(ctx: Context) -> Refusal | None:
+    if not ctx.state.sentence:
+        return None
+    return Refusal(
+        "sentence_to_execute",
+        gettext_noop("The sentence in force is executed first: issue the execution order."),
+        "46, 470",
+    )
+
+
+def _trial_notice_elapsed(ctx: Context) -> Refusal | None:
+    notice = [c for c in ctx.state.open_clocks() if c.rule == "R78N" and ctx.at < c.due_at]
+    if not notice:
+        return None
+    return Refusal(
+        "trial_too_early",
+        gettext_noop("The trial opens no earlier than 3 days after the parties were notified."),
+        "322(4)",
+        {"earliest": notice[0].due_at.isoformat()},
+    )
+
+
+def _exception_reasoned(ctx: Context) -> Refusal | None:
+    if not ctx.payload.get("exceptional") or str(ctx.payload.get("reasons") or "").strip():
+        return None
+    return Refusal(
+        "reasons_required",
+        gettext_noop("Opening the trial later than 15 days must give reasons."),
+        "322(4)",
+    )
+
+
+def _appeal_outcome(state: ProcState, ctx: Context) -> ProcState:
+    """The appeal court's decision in force: a changed sentence replaces the old one; an
+    acquittal releases the convicted person (470(5)); an upheld verdict stands as it is."""
+    outcome = ctx.payload.get("outcome")
+    if outcome == "changed":
+        return replace(state, sentence={**state.sentence, **sentence_of(ctx.payload)})
+    if outcome == "acquitted":
+        return _acquitted(state, ("convicted",))
+    return state
+
+
+def _retrial(state: ProcState, ctx: Context) -> ProcState:
+    """The verdict quashed and the case sent for a new trial: the convicted or acquitted are
+    accused again and the case has no final decision."""
+    persons = {
+        party: replace(p, status="accused") if p.status in ("convicted", "acquitted") else p
+        for party, p in state.persons.items()
+    }
+    return replace(
+        state, persons=persons, sentence={}, final_decision_at=None, final_decision_seq=None
+    )
+
+
+PREDICATES.update(
+    {
+        "ruling_in_force": _ruling_in_force,
+        "ruling_party_suspect": _ruling_party_suspect,
+        "ruling_party_at_liberty": _ruling_party_at_liberty,
+        "ruling_is_refusal": _ruling_is_refusal,
+        "window_running": _window_running,
+        "sentence_stated": _sentence_stated,
+        "sentence_to_execute": _sentence_to_execute,
+        "nothing_to_execute": _nothing_to_execute,
+        "trial_notice_elapsed": _trial_notice_elapsed,
+        "exception_reasoned": _exception_reasoned,
+    }
+)
+EFFECTS.update({"appeal_outcome": _appeal_outcome, "retrial": _retrial})
+GENERAL.update(
+    {
+        "ruling_in_force": _any_ruling_in_force,
+        "window_running": _window_running,
+        "sentence_to_execute": _any_sentence,
+        "nothing_to_execute": _nothing_to_execute,
+        "trial_notice_elapsed": _trial_notice_elapsed,
+    }
+)

@@ -50,6 +50,22 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Ruling:
+    """A decision that the prosecutor may annul (art. 193), recorded when it took effect: the
+    act's number, kind and payload (the person or motion it concerns), and what the pack says
+    annulling it restores (`[[annul]] restores`: e.g. the qualification in force before it)."""
+
+    seq: int
+    kind: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    before: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def party(self) -> str:
+        return str(self.payload.get("party") or "")
+
+
+@dataclass(frozen=True)
 class Clock:
     key: str  # unique in the case: "<rule>/<seq of the act that started it>"
     rule: str
@@ -83,6 +99,14 @@ class ProcState:
     covert: Mapping[int, Covert] = field(default_factory=dict)
     requests: Mapping[int, Request] = field(default_factory=dict)
     clocks: Mapping[str, Clock] = field(default_factory=dict)
+    # The act that made the final decision (a termination, a verdict); what a cancellation of
+    # the termination annuls.
+    final_decision_seq: int | None = None
+    # The punishment of the verdict in force (punishment, term_months, term_days, term_hours,
+    # fine_mrp): what an execution order executes. Empty for an acquittal.
+    sentence: Mapping[str, Any] = field(default_factory=dict)
+    rulings: Mapping[int, Ruling] = field(default_factory=dict)
+    annulled: Mapping[int, int] = field(default_factory=dict)  # act → the act annulling it
 
     @property
     def category(self) -> str:
@@ -136,6 +160,8 @@ def to_json(state: ProcState) -> dict[str, Any]:
     raw["covert"] = list(raw["covert"].values())
     raw["requests"] = list(raw["requests"].values())
     raw["clocks"] = list(raw["clocks"].values())
+    raw["rulings"] = list(raw["rulings"].values())
+    raw["annulled"] = [[seq, by] for seq, by in raw["annulled"].items()]
     return _encode(raw)  # type: ignore[no-any-return]
 
 
@@ -193,6 +219,11 @@ def from_json(raw: Mapping[str, Any] | None) -> ProcState:
         covert=covert,
         requests=requests,
         clocks=clocks,
+        # Absent from states stored before annulments and sentences were kept: their defaults.
+        final_decision_seq=raw.get("final_decision_seq"),
+        sentence=raw.get("sentence", {}),
+        rulings={r["seq"]: Ruling(**r) for r in raw.get("rulings", [])},
+        annulled={seq: by for seq, by in raw.get("annulled", [])},
     )
 
 

@@ -21,6 +21,7 @@ from tergeu.accounts.models import (
 )
 from tergeu.cases.law import pack
 from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
+from tergeu.defence.services import SERVICE_KINDS
 from tergeu.procedure.pack import choices
 from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
 from tergeu.registry.services import intake_agencies
@@ -365,6 +366,13 @@ FIELD_LABELS = {
     "form": _("Form of investigation"),
     "text": _("Text"),
     "summary": _("Summary"),
+    "act": _("Act annulled (its number)"),
+    "term_months": _("Term (months)"),
+    "term_days": _("Term (days)"),
+    "term_hours": _("Term (hours)"),
+    "institution_id": _("Executing institution (id)"),
+    "exceptional": _("Exceptionally later than 15 days"),
+    "place": _("Place of serving"),
 }
 # The words for a few choice values; the others read as their code with spaces.
 CHOICE_LABELS = {
@@ -441,8 +449,9 @@ HAND_MADE: dict[str, type[ActForm]] = {
         ProsecutorForm,
     )
 }
-# Registration has its own page (from a crime report); attachments their upload form.
-NOT_BY_FORM = {"registration", "attachment"}
+# Registration has its own page (from a crime report); attachments their upload form; the
+# defence's acts their services, which keep who defends whom (API: /api/v1/…/defence/).
+NOT_BY_FORM = {"registration", "attachment", *SERVICE_KINDS}
 ACT_FORMS: dict[str, type[ActForm]] = {
     **HAND_MADE,
     **{

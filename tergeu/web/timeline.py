@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from tergeu import clock
+from tergeu.access.models import Surface
 from tergeu.accounts.models import Agency, Official, Role
 from tergeu.cases.models import (
     Case,
@@ -24,6 +25,7 @@ from tergeu.cases.models import (
     Participant,
     ParticipantRole,
 )
+from tergeu.defence.disclosure import disclosed_acts, reads_as_defence
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.procedure.state import from_json
@@ -47,6 +49,7 @@ class ActRow:
     hash: str
     attachment_seq: int | None
     inadmissible: bool = False  # its results may not be used as evidence (e.g. 202(1-2))
+    annulled_by: int | None = None  # the act that annulled it (193; a cancelled termination)
 
 
 @dataclass
@@ -65,9 +68,14 @@ class Names:
         return self.parties.get(party, party)
 
 
-def journal_page(case: Case, *, before_seq: int | None = None) -> list[Act]:
-    """The `PAGE` acts before `before_seq` (or the latest), newest first."""
-    acts: QuerySet[Act] = Act.objects.filter(case=case)
+def journal_page(case: Case, *, reader: Official, before_seq: int | None = None) -> list[Act]:
+    """The `PAGE` acts before `before_seq` (or the latest), newest first, as `reader` may read
+    them: a lawyer reading as the defence gets the acts disclosed to them, each logged."""
+    if reads_as_defence(reader, case):
+        return disclosed_acts(
+            reader, case, surface=Surface.WEB, before_seq=before_seq, limit=PAGE, newest_first=True
+        ).acts
+    acts: QuerySet[Act] = Act.objects.filter(case=case, compartment__isnull=True)
     if before_seq is not None:
         acts = acts.filter(seq__lt=before_seq)
     return list(acts.defer("canonical", "signatures").order_by("-seq")[:PAGE])
@@ -78,7 +86,8 @@ def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant
     party an act of the case can refer to."""
     names = _names(case, acts, participants)
     zone = clock.legal_zone()
-    spoiled = {seq for p in from_json(case.procedure).persons.values() for seq in p.inadmissible}
+    procedure = from_json(case.procedure)
+    spoiled = {seq for p in procedure.persons.values() for seq in p.inadmissible}
     return [
         ActRow(
             seq=act.seq,
@@ -94,6 +103,7 @@ def act_rows(case: Case, acts: Sequence[Act], participants: Iterable[Participant
             hash=act.hash,
             attachment_seq=act.seq if act.kind == "attachment" else None,
             inadmissible=act.seq in spoiled,
+            annulled_by=procedure.annulled.get(act.seq),
         )
         for act in acts
     ]
@@ -173,5 +183,7 @@ def _summary(kind: str, p: Mapping[str, Any], names: Names) -> str:
         return str(p["text"])
     if kind == "attachment":
         return f"{p['filename']} ({p['mime']}, {filesizeformat(p['size'])})"
+    if kind == "annulment":
+        return _("Annuls act #%(act)s: %(reasons)s") % {"act": p["act"], "reasons": p["reasons"]}
     # A kind this page does not know yet still shows what it carries.
     return "; ".join(f"{k}: {v}" for k, v in sorted(p.items()))

@@ -38,6 +38,7 @@ from tergeu.cases.awaited import queue
 from tergeu.cases.law import deadline_explain
 from tergeu.cases.models import Case, Participant
 from tergeu.cases.services import participant_admit
+from tergeu.defence.disclosure import defence_view, detail_disclosed
 from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
@@ -279,8 +280,9 @@ def journal(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="view_journal")
     raw = request.GET.get("before_seq", "")
-    acts = timeline.journal_page(case, before_seq=int(raw) if raw.isdigit() else None)
-    participants = selectors.case_detail(case).participants
+    before_seq = int(raw) if raw.isdigit() else None
+    acts = timeline.journal_page(case, reader=user, before_seq=before_seq)
+    participants = _detail(user, case).participants
     context = {"case": case, **_timeline(case, acts, participants)}
     partial = request.headers.get("HX-Request") == "true"
     template = "web/_timeline_rows.html" if partial else "web/journal.html"
@@ -369,7 +371,7 @@ def attachment_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, case_id: int, seq: int) -> FileResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="download_attachment")
-    return attachment_download(case, seq)
+    return attachment_download(case, seq, reader=user, surface=Surface.WEB)
 
 
 def _case_page(
@@ -391,7 +393,7 @@ def _case_page(
     ]
     if "attachment" in allowed:
         attachment_form = attachment_form or AttachmentForm()
-    detail = selectors.case_detail(case)
+    detail = _detail(user, case)
     context = {
         "case": case,
         "detail": detail,
@@ -403,7 +405,7 @@ def _case_page(
         ],
         "bound": bound,
         "attachment_form": attachment_form,
-        **_timeline(case, timeline.journal_page(case), detail.participants),
+        **_timeline(case, timeline.journal_page(case, reader=user), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
 
@@ -446,6 +448,14 @@ def role_label(role: str) -> str:
     if role == "head":
         return str(gettext_lazy("the head of the body"))
     return str(Role(role).label) if role in Role.values else role
+
+
+def _detail(user: Official, case: Case) -> selectors.CaseDetail:
+    """The case's participants, clocks and requests as `user` may see them (the defence: those
+    of the acts disclosed to it)."""
+    detail = selectors.case_detail(case)
+    view = defence_view(user, case)
+    return detail if view is None else detail_disclosed(view, detail)
 
 
 def _timeline(case: Case, acts: list[Act], participants: list[Participant]) -> dict[str, Any]:

@@ -130,6 +130,36 @@ WRIT_ORDER = [
 WRIT_GRANTED = [*WRIT_ORDER, decide("prosecutor", "2026-11-11 09:00")]
 ACCELERATED = [*GRAVE, *AGREED, Step("accelerated_mode", "investigator", "2026-11-05 10:00")]
 INQUIRY = opening("2026-11-02 10:00", category="medium", form="inquiry")
+# The defence: a motion of the suspect's lawyer (act 5) and evidence presented.
+MOTION = [
+    *GRAVE,
+    *AGREED,
+    Step(
+        "motion",
+        "defence_lawyer",
+        "2026-11-04 10:00",
+        {"party": ADULT, "matter": "documents", "text": "obtain the bank statements"},
+    ),
+]
+
+
+def motion_decision(when: str, outcome: str, motion: int = 5) -> Step:
+    payload = {"motion": motion, "outcome": outcome, "reasons": "not relevant"}
+    return Step("motion_decision", "investigator", when, payload)
+
+
+def evidence(when: str) -> Step:
+    payload = {
+        "party": ADULT,
+        "description": "a receipt",
+        "sha256": "0" * 64,
+        "filename": "receipt.pdf",
+        "size": 100,
+        "mime": "application/pdf",
+    }
+    return Step("defence_evidence", "defence_lawyer", when, payload)
+
+
 ACCUSATION = [
     *INQUIRY,
     *AGREED,
@@ -571,6 +601,36 @@ DEADLINES = [
     ),
     ("R78", TRIAL, "2026-12-19 00:00", "15 days S from Thu 3 Dec: Fri 18"),
     (
+        "R78X",
+        [
+            *IN_COURT,
+            Step(
+                "court_acceptance",
+                "trial_judge",
+                "2026-12-03 10:00",
+                {"route": "trial", "exceptional": True, "reasons": "a party abroad"},
+            ),
+        ],
+        "2027-01-06 00:00",
+        "exceptionally 30 days S from Thu 3 Dec: Sat 2 Jan, Sun 3, Mon 4 are off: Tue 5",
+    ),
+    (
+        "R78N",
+        TRIAL,
+        "2026-12-08 00:00",
+        "the parties' 3 days S from Thu 3 Dec: Sun 6 moves to Mon 7",
+    ),
+    (
+        "R76N",
+        [
+            *VERDICT,
+            Step("appeal", "defence_lawyer", "2026-12-21 10:00", {"by": "defender"}),
+            Step("appeal_decision", "trial_judge", "2027-01-14 10:00", {"outcome": "quashed"}),
+        ],
+        "2027-01-20 00:00",
+        "5 days S from Thu 14 Jan 2027: Tue 19",
+    ),
+    (
         "R79",
         [*PROTOCOL, decide("prosecutor", "2026-11-11 10:00")],
         "2026-11-27 00:00",
@@ -588,6 +648,34 @@ DEADLINES = [
         [*VERDICT, Step("entry_into_force", "trial_judge", "2026-12-31 10:00")],
         "2027-01-06 00:00",
         "3 days S from 31 Dec: 3 Jan Sunday, 4 Jan a day off: Tue 5",
+    ),
+    ("R67", MOTION, "2026-11-10 00:00", "3 days S from Wed 4 Nov: Sat 7 moves to Mon 9"),
+    (
+        "R69",
+        [*MOTION, motion_decision("2026-11-05 10:00", "refused")],
+        "2026-11-21 00:00",
+        "15 days S from Thu 5 Nov: Fri 20",
+    ),
+    (
+        "R70",
+        [
+            *MOTION,
+            motion_decision("2026-11-05 10:00", "refused"),
+            Step(
+                "defence_complaint",
+                "defence_lawyer",
+                "2026-11-06 10:00",
+                {"motion": 5, "grounds": "x"},
+            ),
+        ],
+        "2026-11-10 00:00",
+        "3 days S from Fri 6 Nov: Mon 9",
+    ),
+    (
+        "X-DEFENCE-EVIDENCE",
+        [*GRAVE, *AGREED, evidence("2026-11-04 10:00")],
+        "2026-11-10 00:00",
+        "3 days S from Wed 4 Nov: Sat 7 moves to Mon 9",
     ),
 ]
 

@@ -21,7 +21,7 @@ from datetime import datetime
 import pytest
 
 from tergeu.procedure.engine import fold
-from tergeu.procedure.state import Covert, Person, ProcState, from_json, to_json
+from tergeu.procedure.state import Covert, Person, ProcState, Ruling, from_json, to_json
 from tests.procedure.helpers import ADULT, PACK, ZONE, Case, at, iso
 
 
@@ -101,10 +101,10 @@ def test_misdemeanour_in_protocol_form_tried_in_court() -> None:
     case.act(
         "execution_order",
         "trial_judge",
-        {"punishment": "fine", "fine_mrp": 100},
+        {"punishment": "fine", "fine_mrp": 100, "institution_id": 9},
         "2026-12-14 10:00",
     )
-    case.act("execution_confirmation", "trial_judge", {}, "2026-12-20 10:00")  # 15
+    case.act("execution_confirmation", "bailiff", {"place": "paid"}, "2026-12-20 10:00")  # 15
 
     assert clock_table(case.state) == {
         "R01/1": ("met", "2026-11-04 00:00"),  # notice to the prosecutor: 1 day
@@ -114,6 +114,7 @@ def test_misdemeanour_in_protocol_form_tried_in_court() -> None:
         "R16/8": ("met", "2026-11-12 00:00"),  # the prosecutor: 1 day
         "R79/9": ("met", "2026-11-27 00:00"),  # the court: 15 days from Wed 11 Nov
         "R78/10": ("met", "2026-12-01 00:00"),  # trial: 15 days, Sat 28 Nov → Mon 30
+        "R78N/10": ("met", "2026-11-17 00:00"),  # the parties' notice: 3 days from Fri 13 Nov
         "R80/12": ("met", "2026-12-11 00:00"),  # appeal window: 15 days from Wed 25 Nov
         "R83/13": ("met", "2026-12-15 00:00"),  # execution order: 3 days from Fri 11 Dec
     }
@@ -127,6 +128,9 @@ def test_misdemeanour_in_protocol_form_tried_in_court() -> None:
             registered_at=at("2026-11-02 10:00"),
             final_decision_at=at("2026-11-25 10:00"),
             persons={ADULT: Person(ADULT, status="convicted", interrogated_seq=6)},
+            final_decision_seq=12,
+            sentence={"punishment": "fine", "fine_mrp": 100},
+            rulings={4: Ruling(4, "recognition_as_suspect", {"party": ADULT, "grounds": "caught"})},
         ),
     )
     assert_rebuilt(case)
@@ -171,9 +175,12 @@ def test_writ_proceedings_ending_in_a_fine() -> None:
     ]
     case.act("entry_into_force", "trial_judge", {}, "2026-11-20 09:00")  # 12
     case.act(
-        "execution_order", "trial_judge", {"punishment": "fine", "fine_mrp": 50}, "2026-11-23 10:00"
+        "execution_order",
+        "trial_judge",
+        {"punishment": "fine", "fine_mrp": 50, "institution_id": 9},
+        "2026-11-23 10:00",
     )
-    case.act("execution_confirmation", "trial_judge", {}, "2026-11-30 10:00")  # 14
+    case.act("execution_confirmation", "bailiff", {"place": "paid"}, "2026-11-30 10:00")  # 14
 
     assert clock_table(case.state) == {
         "R01/1": ("met", "2026-11-04 00:00"),
@@ -197,6 +204,11 @@ def test_writ_proceedings_ending_in_a_fine() -> None:
             registered_at=at("2026-11-02 10:00"),
             final_decision_at=at("2026-11-12 10:00"),
             persons={ADULT: Person(ADULT, status="convicted", interrogated_seq=6)},
+            final_decision_seq=11,
+            sentence={"punishment": "fine", "fine_mrp": 50},
+            rulings={
+                4: Ruling(4, "recognition_as_suspect", {"party": ADULT, "grounds": "confessed"})
+            },
         ),
     )
     assert_rebuilt(case)
@@ -263,6 +275,7 @@ CLOCKS_2026 = {
     "R26/19": ("met", "2027-01-09 00:00"),  # the prosecutor: 10 days from Tue 29 Dec: Fri 8 Jan
     "R76/20": ("met", "2027-01-12 00:00"),  # 5 days from Tue 5 Jan: Sun 10 → Mon 11
     "R78/21": ("met", "2027-01-26 00:00"),  # 15 days from Fri 8 Jan: Sat 23 → Mon 25
+    "R78N/21": ("met", "2027-01-12 00:00"),  # the parties' notice: 3 days, Sun 10 → Mon 11
     "R80/23": ("met", "2027-02-26 00:00"),  # 15 days from Wed 10 Feb: Thu 25
     "R83/24": ("met", "2027-03-02 00:00"),  # 3 days from Fri 26 Feb: Mon 1 Mar
     "R64/24": ("met", "2027-08-27 00:00"),  # 6 months from 26 Feb: Thu 26 Aug
@@ -325,6 +338,7 @@ CLOCKS_2027 = {
     "R27/19": ("met", "2027-04-09 00:00"),  # the prosecutor drafts: 10 days from Mon 29 Mar
     "R76/20": ("met", "2027-04-13 00:00"),  # 5 days from Mon 5 Apr: Sat 10 → Mon 12
     "R78/21": ("met", "2027-04-24 00:00"),  # 15 days from Thu 8 Apr: Fri 23
+    "R78N/21": ("met", "2027-04-13 00:00"),  # the parties' notice: 3 days, Sun 11 → Mon 12
     "R80/23": ("met", "2027-05-28 00:00"),  # 15 days from Wed 12 May: Thu 27
     "R83/24": ("met", "2027-06-01 00:00"),  # 3 days from Fri 28 May: Mon 31
     "R64/24": ("met", "2027-11-30 00:00"),  # 6 months from 28 May: Sun 28 Nov → Mon 29
@@ -385,11 +399,16 @@ def grave_crime(t: Mapping[str, str], final_document: str) -> Case:
     case.act(
         "execution_order",
         "trial_judge",
-        {"punishment": "imprisonment", "term_months": 72},
+        {"punishment": "imprisonment", "term_months": 72, "institution_id": 9},
         t["execution_order"],
     )
     case.act("covert_target_notice", "investigator", {"covert": 11}, t["covert_target_notice"])
-    case.act("execution_confirmation", "penitentiary_officer", {}, t["execution_confirmation"])
+    case.act(
+        "execution_confirmation",
+        "penitentiary_officer",
+        {"place": "colony 7591"},
+        t["execution_confirmation"],
+    )
     return case
 
 
@@ -421,6 +440,8 @@ def test_grave_crime_with_custody_and_a_covert_action(
             body="police",
             registered_at=moment("registration"),
             final_decision_at=moment("verdict"),
+            final_decision_seq=23,
+            sentence={"punishment": "imprisonment", "term_months": 72},
             persons={
                 ADULT: Person(
                     ADULT,

@@ -341,6 +341,7 @@ KEY_SECTIONS = {
     "_SWITCH_KEYS": "### `[switch.<name>]`",
     "_PHASE_KEYS": "### `[switch.<name>]`",
     "_ACT_KEYS": "## `acts.toml`",
+    "_ANNUL_KEYS": "### `[[annul]]`",
     "_CHAIN_KEYS": "## `chains.toml`",
     "_STEP_KEYS": "## `chains.toml`",
     "_DEADLINE_KEYS": "## `deadlines.toml`",
