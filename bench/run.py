@@ -4,6 +4,7 @@
     .venv/bin/python bench/run.py --quick          # small sizes: a smoke run
     .venv/bin/python bench/run.py --only detail,append --profile
     .venv/bin/python bench/run.py --only watchdog
+    .venv/bin/python bench/run.py --only control   # compartments, supervision, the defence
 
 The database is DATABASE_URL or postgres://postgres@127.0.0.1:5432/tergeu_bench; it is created,
 migrated and (for the detail benchmark) filled by `manage.py bench_generate` when it does not
@@ -22,7 +23,7 @@ from statistics import median
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("detail", "append", "registration", "watchdog")
+PARTS = ("detail", "append", "registration", "watchdog", "control")
 TARGET_P95_MS = 50.0
 TARGET_RATE = 200.0
 TARGET_RATIO = 0.5
@@ -219,6 +220,24 @@ def run_watchdog(url: str, sizes: Sizes) -> None:
             print(f"    {line}")
 
 
+def run_control(url: str, sizes: Sizes) -> None:
+    from bench.control import compartment_bench, defence_bench, supervision_bench
+
+    big = ensure_generated(url, sizes)
+    print("\n== control and defence")
+    load()
+    for m in compartment_bench(appends=sizes.appends // 3, warmup=sizes.warmup):
+        print(f"  {m.name:58} {m.timing}; {m.queries} queries")
+    measured, count = supervision_bench(big, requests=sizes.requests, warmup=sizes.warmup)
+    print(f"  (the prosecutor supervises {count:,} cases)")
+    for m in measured:
+        print(f"  {m.name:58} {m.timing}; {m.queries} queries")
+    measured, shown = defence_bench(big, requests=sizes.requests, warmup=sizes.warmup)
+    print(f"  (the big case has {big.last_seq} acts; {shown} are disclosed to the defence)")
+    for m in measured:
+        print(f"  {m.name:58} {m.timing}; {m.queries} queries")
+
+
 def _range(values: list[float]) -> str:
     return f"[{min(values):.0f}–{max(values):.0f}]"
 
@@ -281,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         run_registration(sizes, args.profile)
     if "watchdog" in parts:
         run_watchdog(url, sizes)
+    if "control" in parts:
+        run_control(url, sizes)
     return 0
 
 

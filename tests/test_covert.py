@@ -182,6 +182,87 @@ def test_a_final_decision_of_the_case_starts_the_notice_clock_in_the_compartment
     assert verify_case(Case.objects.get(pk=case.pk)) == []
 
 
+def _finally_decided(covert: Covert) -> Compartment:
+    """The covert action ended and the case terminated: the 6-month notice clock runs."""
+    world = covert.world
+    assert covert.sanction(1).status_code == 201
+    assert covert.post(world.alice, "covert_end", {"covert": 1}).status_code == 201
+    case = Case.objects.get(pk=covert.case.pk)
+    termination = act_append(
+        case=case,
+        kind="termination",
+        actor=world.alice,
+        payload={"ground": "no corpus delicti", "rehabilitating": True},
+    )
+    act_append(
+        case=case,
+        kind="decision",
+        actor=world.petra,
+        payload={"request": termination.seq, "outcome": "granted"},
+    )
+    return Compartment.objects.get(case=case)
+
+
+def test_the_judge_puts_the_notice_off_up_to_a_year(covert: Covert) -> None:
+    world = covert.world
+    compartment = _finally_decided(covert)
+    decided = clock.now()
+    too_late = (decided + timedelta(days=370)).isoformat()
+    covert.client(world.alice)
+    before = database_state()
+    refused = covert.post(
+        world.alice,
+        "covert_notice_extension",
+        {"covert": 1, "until": too_late, "grounds": "the group is still at large"},
+    )
+    assert_error(refused, 409, "notice_beyond_a_year")
+    assert database_state() == before
+    until = decided + timedelta(days=300)
+    asked = covert.post(
+        world.alice,
+        "covert_notice_extension",
+        {"covert": 1, "until": until.isoformat(), "grounds": "the group is still at large"},
+    )
+    assert asked.status_code == 201, asked.json()
+    awaited = Awaited.objects.get(compartment=compartment, request_seq=asked.json()["seq"])
+    assert awaited.assignee == covert.julia
+    granted = covert.post(
+        covert.julia,
+        "decision",
+        {"request": asked.json()["seq"], "outcome": "granted", "until": until.isoformat()},
+    )
+    assert granted.status_code == 201, granted.json()
+    notice = compartment.deadlines.get(rule="R64")
+    assert (notice.state, notice.due_at) == ("running", until)
+    assert verify_case(Case.objects.get(pk=covert.case.pk)) == []
+
+
+def test_the_judge_may_allow_not_notifying_the_person(covert: Covert) -> None:
+    world = covert.world
+    compartment = _finally_decided(covert)
+    asked = covert.post(
+        world.alice,
+        "covert_notice_waiver",
+        {"covert": 1, "ground": "criminal_group", "grounds": "members not yet identified"},
+    )
+    assert asked.status_code == 201, asked.json()
+    assert compartment.deadlines.get(rule="R64").state == "running"
+    refused = covert.post(
+        covert.julia, "decision", {"request": asked.json()["seq"], "outcome": "refused",
+                                   "reasons": "no ground shown"},
+    )  # fmt: skip
+    assert refused.status_code == 201, refused.json()
+    assert compartment.deadlines.get(rule="R64").state == "running"
+    again = covert.post(
+        world.alice,
+        "covert_notice_waiver",
+        {"covert": 1, "ground": "criminal_group", "grounds": "two members identified"},
+    )
+    assert covert.sanction(again.json()["seq"]).status_code == 201
+    assert compartment.deadlines.get(rule="R64").state == "cancelled"
+    assert verify_case(Case.objects.get(pk=covert.case.pk)) == []
+
+
 def _everything_seen(who: Official, case: Case) -> str:
     """Every list, detail, journal, queue, inbox and page `who` can open about `case`."""
     api = ApiClient(who)

@@ -129,6 +129,25 @@ def test_covert_clocks_are_not_in_the_list(world: World, cases: dict[str, Case])
     assert names(listing(world.petra, overdue="true"), cases) == ["B"]
 
 
+def test_the_prosecutor_named_on_a_covert_action_sees_it_and_no_other_prosecutor_does(
+    world: World, cases: dict[str, Case]
+) -> None:
+    case = cases["A"]
+    act(case, "procedural_prosecutor_assignment", world.petra, {"prosecutor_id": world.petra.pk})
+    act(case, "covert_action", world.alice, {"target": SUSPECT, "item": 2, "grounds": "x"})
+    item = next(i for i in listing(world.petra)["items"] if i["id"] == case.pk)
+    assert [c["compartment"] for c in item["covert"]] == [1]
+    (named,) = item["covert"]
+    assert [(a["seq"], a["status"]) for a in named["actions"]] == [(1, "requested")]
+    assert [d["rule"] for d in named["deadlines"]] == ["R60"]
+    assert names(listing(world.petra, covert="true"), cases) == ["A"]
+    # Olga supervises the case from the office above, but the compartment does not name her.
+    olga = next(i for i in listing(world.olga)["items"] if i["id"] == case.pk)
+    assert olga["covert"] == []
+    assert "R60" not in str(olga)
+    assert listing(world.olga, covert="true")["items"] == []
+
+
 def test_another_office_sees_none_of_them(world: World, cases: dict[str, Case]) -> None:
     otto = Official.objects.get(username="otto")
     body = listing(otto)

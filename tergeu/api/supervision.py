@@ -39,6 +39,22 @@ class DeprivedOut(Schema):
     hours_left: float | None
 
 
+class CovertActionOut(Schema):
+    seq: int
+    item: int
+    status: str
+    until: datetime | None
+
+
+class CovertNamedOut(Schema):
+    """A covert compartment of the case that names me (shown to no one else): its number, its
+    covert actions and its open deadlines."""
+
+    compartment: int
+    actions: list[CovertActionOut]
+    deadlines: list[Deadline]
+
+
 class SupervisedOut(Schema):
     """A supervised case and its risks: `overdue`, open deadlines past their end; `due_soon`,
     deadlines in their warning period; `detained` and `custody`, the persons deprived of liberty;
@@ -59,6 +75,7 @@ class SupervisedOut(Schema):
     due_soon: list[Deadline]
     detained: list[DeprivedOut]
     custody: list[DeprivedOut]
+    covert: list[CovertNamedOut]
 
 
 class SupervisionList(Page):
@@ -87,29 +104,35 @@ def supervision_list(
     request: HttpRequest,
     overdue: bool = False,
     detained: bool = False,
+    covert: bool = False,
     stage: str = "",
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Every case of the offices I am a prosecutor of, and of the offices below them, the one
     with the nearest deadline first. Filters: `overdue` (a deadline past its end), `detained`
-    (a detention or custody running), `stage`. For prosecutors only (403 for anyone else)."""
+    (a detention or custody running), `covert` (a covert compartment names me), `stage`.
+    `covert` lists the covert actions of the compartments that name me — nobody else's. For
+    prosecutors only (403 for anyone else)."""
     user = current(request)
     paths = prosecutor_paths(user)
     if not paths:
         raise Forbidden(_("The supervision list is kept for prosecutors."), code="role_not_allowed")
     now = clock.now()
-    cases = supervised_cases(user, paths, now=now, overdue=overdue, detained=detained, stage=stage)
+    cases = supervised_cases(
+        user, paths, now=now, overdue=overdue, detained=detained, covert=covert, stage=stage
+    )
     page = list(cases[offset : offset + limit])
     detail = {
         "overdue": overdue,
         "detained": detained,
+        "covert": covert,
         "stage": stage,
         "case_ids": [c.pk for c in page],
     }
     access_log(user, surface=Surface.API, action="list_supervision", detail=detail)
     items = []
-    for row in supervision_rows(page, now=now):
+    for row in supervision_rows(page, now=now, user=user):
         case = row.case
         items.append(
             {
@@ -128,6 +151,17 @@ def supervision_list(
                 "due_soon": [deadline_out(d) for d in row.due_soon],
                 "detained": [_deprived(p, now) for p in row.detained],
                 "custody": [_deprived(p, now) for p in row.custody],
+                "covert": [
+                    {
+                        "compartment": named.number,
+                        "actions": [
+                            {"seq": a.seq, "item": a.item, "status": a.status, "until": a.until}
+                            for a in named.actions
+                        ],
+                        "deadlines": [deadline_out(d) for d in named.deadlines],
+                    }
+                    for named in row.covert
+                ],
             }
         )
     return {"count": cases.count(), "limit": limit, "offset": offset, "items": items}

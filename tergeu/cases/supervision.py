@@ -4,15 +4,15 @@ persons detained (and when the detention's limit is reached), custody running, d
 soon.
 
 The cases are those the access gate shows the user (`visible_cases`) that their prosecutor's
-offices supervise. Covert actions are not part of this list: their clocks live in compartments
-(`Deadline.compartment`) and are left out here. A page costs a fixed number of queries however
-many cases, deadlines and persons it shows."""
+offices supervise. Covert actions appear only for the prosecutor named on their compartment
+(`covert`), never in the other lists: their clocks live in compartments (`Deadline.compartment`).
+A page costs a fixed number of queries however many cases, deadlines and persons it shows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -21,16 +21,18 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from tergeu.access.gate import visible_cases
 from tergeu.accounts.models import Appointment, Official, Role
+from tergeu.cases.compartments import part_load
 from tergeu.cases.law import pack
 from tergeu.cases.models import (
     OPEN_DEADLINE_STATES,
     Case,
     CaseQuerySet,
+    Compartment,
     Deadline,
     DeadlineState,
 )
 from tergeu.persons.models import Person
-from tergeu.procedure.state import from_json
+from tergeu.procedure.state import Covert, from_json
 
 # The clocks that end a detention (release unless custody is ordered, 131(4)) and custody
 # (151(1), 541(4)): their open clocks say when the person must be released at the latest.
@@ -52,12 +54,23 @@ class Deprived:
 
 
 @dataclass(frozen=True)
+class CovertNamed:
+    """A covert compartment of the case that names the prosecutor: its covert actions and its
+    open deadlines."""
+
+    number: int
+    actions: list[Covert]
+    deadlines: list[Deadline]
+
+
+@dataclass(frozen=True)
 class Supervised:
     case: Case
     overdue: list[Deadline] = field(default_factory=list)
     due_soon: list[Deadline] = field(default_factory=list)
     detained: list[Deprived] = field(default_factory=list)
     custody: list[Deprived] = field(default_factory=list)
+    covert: list[CovertNamed] = field(default_factory=list)
 
 
 def prosecutor_paths(user: Official) -> list[str]:
@@ -92,11 +105,13 @@ def supervised_cases(
     now: datetime,
     overdue: bool = False,
     detained: bool = False,
+    covert: bool = False,
     stage: str = "",
 ) -> CaseQuerySet:
     """The cases the offices at `paths` supervise that `user` may see, the one with the
     nearest open deadline first. `overdue`: only cases with a deadline past its end;
-    `detained`: only cases with a detention or custody clock running; `stage`: at that stage."""
+    `detained`: only cases with a detention or custody clock running; `covert`: only cases
+    with a covert compartment naming `user`; `stage`: at that stage."""
     offices = Q(pk__in=[])
     for path in paths:
         offices |= Q(supervising_office__path__startswith=path)
@@ -109,6 +124,9 @@ def supervised_cases(
         cases = cases.filter(Exists(late))
     if detained:
         cases = cases.filter(Exists(open_clocks.filter(rule__in=DETENTION_RULES | CUSTODY_RULES)))
+    if covert:
+        named = Compartment.objects.filter(case=OuterRef("pk"), members__official=user)
+        cases = cases.filter(Exists(named))
     nearest = open_clocks.order_by("due_at").values("due_at")[:1]
     return (
         cases.select_related("investigation_unit", "procedural_prosecutor")
@@ -117,10 +135,14 @@ def supervised_cases(
     )
 
 
-def supervision_rows(cases: Sequence[Case], *, now: datetime) -> list[Supervised]:
+def supervision_rows(
+    cases: Sequence[Case], *, now: datetime, user: Official | None = None
+) -> list[Supervised]:
     """The risks of each case of a page: two queries for the whole page (the names of the
-    persons deprived of liberty only when there are some)."""
+    persons deprived of liberty only when there are some), and two for the covert compartments
+    that name `user`."""
     ids = [case.pk for case in cases]
+    named = _covert_named(ids, user) if user is not None else {}
     clocks: dict[int, list[Deadline]] = defaultdict(list)
     for deadline in _open_deadlines().filter(case_id__in=ids).order_by("due_at", "pk"):
         clocks[deadline.case_id].append(deadline)
@@ -134,7 +156,33 @@ def supervision_rows(cases: Sequence[Case], *, now: datetime) -> list[Supervised
     }
     iins = [party[4:] for party in parties if party.startswith("iin:")]
     names = {f"iin:{p.iin}": str(p) for p in Person.objects.filter(iin__in=iins)} if iins else {}
-    return [_row(case, clocks[case.pk], names, now) for case in cases]
+    return [
+        replace(_row(case, clocks[case.pk], names, now), covert=named.get(case.pk, []))
+        for case in cases
+    ]
+
+
+def _covert_named(case_ids: list[int], user: Official) -> dict[int, list[CovertNamed]]:
+    """The compartments of these cases that name `user`, with their open deadlines."""
+    compartments = list(
+        Compartment.objects.filter(case_id__in=case_ids, members__official=user).order_by(
+            "case_id", "number"
+        )
+    )
+    if not compartments:
+        return {}
+    deadlines: dict[int, list[Deadline]] = defaultdict(list)
+    for deadline in Deadline.objects.filter(
+        compartment__in=compartments, state__in=OPEN_DEADLINE_STATES
+    ).order_by("due_at", "pk"):
+        deadlines[deadline.compartment_id or 0].append(deadline)
+    named: dict[int, list[CovertNamed]] = defaultdict(list)
+    for compartment in compartments:
+        actions = list(part_load(compartment).covert.values())
+        named[compartment.case_id].append(
+            CovertNamed(compartment.number, actions, deadlines[compartment.pk])
+        )
+    return named
 
 
 def _row(case: Case, clocks: list[Deadline], names: dict[str, str], now: datetime) -> Supervised:

@@ -202,6 +202,23 @@ def _covert_ended(ctx: Context) -> Refusal | None:
     return _covert_request(ctx, "ended")
 
 
+def _notice_within_a_year(ctx: Context) -> Refusal | None:
+    """The judge may put the notice off to a year after the final decision at most."""
+    decided = ctx.state.final_decision_at
+    until = moment(ctx.payload["until"])
+    if decided is not None and until <= decided.replace(year=decided.year + 1) and until > ctx.at:
+        return None
+    return Refusal(
+        "notice_beyond_a_year",
+        gettext_noop(
+            "The notice to the person may be put off to a year after the final decision at "
+            "most, and to a moment still to come."
+        ),
+        "240(1-1)",
+        {"until": str(ctx.payload["until"])},
+    )
+
+
 def _covert_item(ctx: Context) -> Refusal | None:
     if 1 <= int(ctx.payload["item"]) <= 10:
         return None
@@ -349,6 +366,7 @@ PREDICATES: dict[str, Predicate] = {
     "covert_ended": _covert_ended,
     "covert_item": _covert_item,
     "final_decision_made": _final_decision_made,
+    "notice_within_a_year": _notice_within_a_year,
     "qualified": _qualified,
     "party_may_be_defended": _party_may_be_defended,
     "motion_open": _motion_open,

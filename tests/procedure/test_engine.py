@@ -672,6 +672,27 @@ DEADLINES = [
         "3 days S from Fri 6 Nov: Mon 9",
     ),
     (
+        "X-NOTICE-JUDGE",
+        [
+            *COVERT_ENDED,
+            Step(
+                "termination",
+                "investigator",
+                "2026-11-20 10:00",
+                {"ground": "x", "rehabilitating": False},
+            ),
+            decide("prosecutor", "2026-11-25 10:00"),
+            Step(
+                "covert_notice_extension",
+                "investigator",
+                "2026-12-01 10:00",
+                {"covert": NEWEST, "until": "2027-09-01T10:00:00+05:00", "grounds": "x"},
+            ),
+        ],
+        "2026-12-05 00:00",
+        "3 days S from Tue 1 Dec: Fri 4",
+    ),
+    (
         "X-DEFENCE-EVIDENCE",
         [*GRAVE, *AGREED, evidence("2026-11-04 10:00")],
         "2026-11-10 00:00",
