@@ -423,3 +423,59 @@ def test_the_defence_and_outsiders_find_no_trace_on_any_endpoint(covert: Covert)
         for trace in (MARKER, TARGET, TARGET[4:], "covert_extension", 'compartment": 1', "R62"):
             where = seen.find(trace)
             assert where < 0, (who.username, trace, seen[max(0, where - 200) : where + 100])
+
+
+def test_a_request_reaching_the_court_with_nobody_on_duty_waits_for_the_next_judge(
+    world: World,
+) -> None:
+    """Nobody is on duty when the covert request is made: it waits unassigned, nobody can
+    decide it, and the first watchdog pass after a judge's shift starts gives it to that judge,
+    who is then named on the compartment."""
+    person_get_or_create(iin=TARGET[4:], last_name="Watched", first_name="W")
+    case = open_case(world, notes=0)
+    jamal = judge(world, "jamal")
+    request = {"target": TARGET, "item": 2, "grounds": "x"}
+    opened = ApiClient(world.alice).post(
+        f"/cases/{case.pk}/acts", {"kind": "covert_action", "payload": request}
+    )
+    assert opened.status_code == 201, opened.json()
+    compartment = Compartment.objects.get(case=case)
+    assert Awaited.objects.get(compartment=compartment).assignee is None
+    assert watchdog_pass().assigned == 0
+    jamal_api = ApiClient(jamal)
+    decide = {"kind": "decision", "payload": {"request": 1, "outcome": "granted"}}
+    path = f"/cases/{case.pk}/compartments/1/acts"
+    assert_error(jamal_api.post(path, decide), 404, "case_not_found")
+    DutyShift.objects.create(
+        court=Agency.objects.get(authority_code="7561"),
+        judge=jamal,
+        starts_at=clock.now() - timedelta(minutes=5),
+        ends_at=clock.now() + timedelta(hours=8),
+    )
+    assert watchdog_pass().assigned == 1
+    assert Awaited.objects.get(compartment=compartment).assignee == jamal
+    assert compartment.members.filter(official=jamal).exists()
+    assert [i["compartment"] for i in jamal_api.get("/me/queue").json()["items"]] == [1]
+    assert jamal_api.post(path, decide).status_code == 201
+    assert watchdog_pass().assigned == 0
+
+
+def test_a_judge_of_the_case_may_not_take_a_request_awaiting_the_judge_on_duty(
+    covert: Covert,
+) -> None:
+    """Julia sees the case through the covert request assigned to her; a request of the case
+    itself that reached the court while nobody was on duty is not hers to decide."""
+    DutyShift.objects.all().delete()
+    search = {"matter": "search", "party": SUSPECT, "grounds": "x"}
+    person_get_or_create(iin=VALID_IIN_2, last_name="Suspect", first_name="S")
+    asked = act_append(
+        case=covert.case, kind="judicial_sanction_request", actor=covert.world.alice, payload=search
+    )
+    client = covert.client(covert.julia)
+    before = database_state()
+    refused = client.post(
+        f"/cases/{covert.case.pk}/acts",
+        {"kind": "decision", "payload": {"request": asked.seq, "outcome": "granted"}},
+    )
+    assert_error(refused, 403, "not_assigned")
+    assert database_state() == before

@@ -106,6 +106,10 @@ def created(response: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def scene(world: World) -> Scene:
+    return scene_make(world)
+
+
+def scene_make(world: World) -> Scene:
     bar = Agency.objects.create(
         name="Almaty bar, consultation No. 1", kind=AgencyKind.LEGAL_CONSULTATION,
         authority_code="7598", region=world.region,
@@ -453,7 +457,8 @@ def test_a_lawyer_not_admitted_is_refused_and_nothing_is_written(scene: Scene) -
 
     assert_error(stranger, 404, "case_not_found")
     assert_error(other_client, 403, "not_admitted")
-    assert_error(other_complaint, 403, "not_admitted")
+    # Another party's motion does not exist for Leon (a "not yours" would name that party).
+    assert_error(other_complaint, 404, "motion_not_found")
     assert_error(generic, 422, "defence_via_service")
     assert refused.value.code == "not_admitted"
     assert after == before

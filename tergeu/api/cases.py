@@ -16,6 +16,7 @@ from tergeu import clock
 from tergeu.access.gate import access_case, access_log, visible_cases
 from tergeu.access.models import Surface
 from tergeu.api.schemas import (
+    OFFSET_MAX,
     AgencyOut,
     AwaitingOut,
     Deadline,
@@ -171,7 +172,7 @@ def case_list(
     q: str = "",
     stage: str = "",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
     qs = visible_cases(current(request)).search(q)
     if stage:
@@ -284,7 +285,7 @@ def acts_allowed(request: HttpRequest, case_id: int, explain: bool = False) -> d
 def case_journal(
     request: HttpRequest,
     case_id: int,
-    after_seq: int = Query(0, ge=0),
+    after_seq: int = Query(0, ge=0, le=OFFSET_MAX),
     limit: int = Query(100, ge=1, le=500),
 ) -> dict[str, Any]:
     user = current(request)

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, Field
 from tergeu.access.gate import access_case, access_log, holds_role
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Official, Role
-from tergeu.api.schemas import current, errors
+from tergeu.api.schemas import OFFSET_MAX, current, errors
 from tergeu.defence import services
 from tergeu.defence.models import DefenceAdmission, DisclosureLog
 from tergeu.errors import InvalidInput
@@ -250,7 +250,7 @@ def disclosures(
     request: HttpRequest,
     case_id: int,
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
     user = current(request)
     case = access_case(user, case_id=case_id, surface=Surface.API, action="view_disclosures")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -12,8 +12,12 @@ from pydantic import Field
 
 from tergeu.access.gate import access_case
 from tergeu.access.models import Surface
-from tergeu.api.schemas import Page, current, errors
-from tergeu.notifications.contacts import contact_set, participant_person
+from tergeu.api.schemas import ID_MAX, OFFSET_MAX, Page, current, errors
+from tergeu.notifications.contacts import (
+    contact_keeper_require,
+    contact_set,
+    participant_person,
+)
 from tergeu.notifications.copies import family_notice_send
 from tergeu.notifications.models import Notification
 from tergeu.notifications.selectors import inbox
@@ -54,7 +58,7 @@ def my_notifications(
     request: HttpRequest,
     unread: bool = False,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
     mine = inbox(current(request), unread_only=unread)
     items = [_item(n) for n in mine[offset : offset + limit]]
@@ -62,7 +66,9 @@ def my_notifications(
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = Field(None, description="these notifications; omit for all")
+    ids: list[Annotated[int, Field(ge=1, le=ID_MAX)]] | None = Field(
+        None, description="these notifications; omit for all"
+    )
 
 
 class MarkedOut(Schema):
@@ -100,6 +106,7 @@ class ContactOut(Schema):
 def case_contact_set(request: HttpRequest, case_id: int, body: ContactIn) -> dict[str, Any]:
     user = current(request)
     case = access_case(user, case_id=case_id, surface=Surface.API, action="set_contact")
+    contact_keeper_require(user, case)
     person = participant_person(case, body.party)
     contact = contact_set(
         actor=user,

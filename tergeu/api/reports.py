@@ -15,7 +15,15 @@ from pydantic import AwareDatetime, Field
 from tergeu.access.gate import access_log, access_report, visible_reports
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Agency
-from tergeu.api.schemas import EntityIn, Page, PersonIn, QualificationIn, current, errors
+from tergeu.api.schemas import (
+    OFFSET_MAX,
+    EntityIn,
+    Page,
+    PersonIn,
+    QualificationIn,
+    current,
+    errors,
+)
 from tergeu.errors import InvalidInput
 from tergeu.registry import services
 from tergeu.registry.models import CrimeReport, ReportStatus
@@ -92,7 +100,7 @@ def report_list(
     request: HttpRequest,
     status: str = "",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
     qs = visible_reports(current(request)).select_related(
         "applicant_person", "applicant_entity", "case"

@@ -20,6 +20,13 @@ def current(request: HttpRequest) -> Official:
     return user
 
 
+# The largest id and page offset a request may name: ids are 64-bit in the database, and an
+# offset beyond a few billion rows is a mistake; anything larger is refused as invalid input
+# rather than failing in the database.
+ID_MAX = 2**63 - 1
+OFFSET_MAX = 2**31 - 1
+
+
 class ErrorBody(Schema):
     code: str = Field(examples=["not_found"])
     message: str

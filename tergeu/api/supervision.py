@@ -13,7 +13,7 @@ from ninja.params.functions import Query
 from tergeu import clock
 from tergeu.access.gate import access_log
 from tergeu.access.models import Surface
-from tergeu.api.schemas import Deadline, Page, current, deadline_out, errors
+from tergeu.api.schemas import OFFSET_MAX, Deadline, Page, current, deadline_out, errors
 from tergeu.cases.supervision import (
     Deprived,
     prosecutor_paths,
@@ -107,7 +107,7 @@ def supervision_list(
     covert: bool = False,
     stage: str = "",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
     """Every case of the offices I am a prosecutor of, and of the offices below them, the one
     with the nearest deadline first. Filters: `overdue` (a deadline past its end), `detained`
@@ -146,7 +146,7 @@ def supervision_list(
                 "investigation_unit": case.investigation_unit.name,
                 "supervising_office_id": case.supervising_office_id,
                 "procedural_prosecutor_id": case.procedural_prosecutor_id,
-                "next_due_at": getattr(case, "next_due_at", None),
+                "next_due_at": case.next_due_at,
                 "overdue": [deadline_out(d) for d in row.overdue],
                 "due_soon": [deadline_out(d) for d in row.due_soon],
                 "detained": [_deprived(p, now) for p in row.detained],

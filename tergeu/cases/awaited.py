@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tergeu.accounts.models import HEAD_ROLES, AgencyKind, Appointment, DutyShift, Official, Role
 from tergeu.cases.law import pack
@@ -115,6 +116,40 @@ def court_assign(case: Case, old: ProcState, new: ProcState, *, at: datetime) ->
         CourtAssignment.objects.get_or_create(
             case=case, judge_id=shift[0], defaults={"court_id": shift[1], "assigned_at": at}
         )
+
+
+def unassigned_assign(now: datetime) -> int:
+    """What reached a court while nobody was on duty goes to whoever is on duty at `now`:
+    requests for an investigating judge's sanction (a covert one names the judge on its
+    compartment), and cases sent to the trial court. Returns how many were assigned."""
+    from tergeu.cases.compartments import members_add
+
+    assigned = 0
+    waiting = Awaited.objects.filter(
+        closed_at__isnull=True, assignee__isnull=True, role=Role.INVESTIGATING_JUDGE
+    ).select_related("case__investigation_unit", "compartment")
+    for row in waiting:
+        duty = on_duty(AgencyKind.INVESTIGATING_COURT, row.case.investigation_unit.region_id, now)
+        if duty is None:
+            continue
+        with transaction.atomic():
+            taken = Awaited.objects.filter(pk=row.pk, assignee__isnull=True).update(
+                assignee_id=duty[0]
+            )
+            if taken and row.compartment is not None:
+                members_add(row.compartment, [(duty[0], row.role)], at=now)
+        assigned += taken
+    unheard = Case.objects.filter(stage__in=COURT_STAGES).exclude(
+        Exists(CourtAssignment.objects.filter(case=OuterRef("pk")))
+    )
+    for case in unheard.select_related("investigation_unit"):
+        shift = on_duty(AgencyKind.DISTRICT_COURT, case.investigation_unit.region_id, now)
+        if shift is not None:
+            _, created = CourtAssignment.objects.get_or_create(
+                case=case, judge_id=shift[0], defaults={"court_id": shift[1], "assigned_at": now}
+            )
+            assigned += created
+    return assigned
 
 
 def on_duty(court_kind: str, region_id: int | None, at: datetime) -> tuple[int, int] | None:

@@ -23,6 +23,13 @@ RESPONSIBLE_ON_CASE = {
 }
 
 
+def next_due(clocks: Mapping[str, Clock]) -> datetime | None:
+    """The nearest end of an open clock that is a duty (not a window given to others)."""
+    return min(
+        (c.due_at for c in clocks.values() if c.open and not rule_of(c).period), default=None
+    )
+
+
 def deadline_fields(clock: Clock, *, officials: Mapping[str, int | None]) -> dict[str, Any]:
     """The columns of the `Deadline` row for `clock` (without the case)."""
     rule = rule_of(clock)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 
 from django.db.models import Max, QuerySet
 
@@ -114,22 +115,35 @@ def part_store(
         )
 
 
-def follow(case: Case, old: ProcState, new: ProcState, proposal: Proposal, *, at: datetime) -> None:
-    """Replay an act of the case (accepted: `old` → `new`) against each compartment with a
-    covert action, and store what it changes there."""
+def follow(
+    case: Case,
+    old: ProcState,
+    new: ProcState,
+    proposal: Proposal,
+    events: Iterable[str],
+    *,
+    at: datetime,
+) -> None:
+    """Replay an act of the case (accepted: `old` → `new`, firing `events`) against each
+    compartment with a covert action, and store what it changes there. Most acts cannot touch
+    a compartment (`reaching_compartments`): for them not even the compartments are read."""
+    if not reaching_compartments().intersection(events):
+        return
     for compartment in case.compartments.select_for_update():
         part = part_load(compartment)
-        after = followed(part, old, new, proposal)
+        after = followed(part, old, new, proposal, events)
         if after != part:
             part_store(case, compartment, part, after, at=at)
             compartment.save(update_fields=["procedure"])
 
 
-def followed(part: ProcState, old: ProcState, new: ProcState, proposal: Proposal) -> ProcState:
-    """A compartment's part after an act of the case (accepted: `old` → `new`): the clocks
-    the act starts or closes there, the covert actions it touches. The case's own clocks and
-    requests are not the compartment's."""
-    if not part.covert:
+def followed(
+    part: ProcState, old: ProcState, new: ProcState, proposal: Proposal, events: Iterable[str]
+) -> ProcState:
+    """A compartment's part after an act of the case (accepted: `old` → `new`, firing
+    `events`): the clocks the act starts or closes there, the covert actions it touches. The
+    case's own clocks and requests are not the compartment's."""
+    if not part.covert or not reaching_compartments().intersection(events):
         return part
     seen = replace(old, covert=part.covert, clocks={**old.clocks, **part.clocks})
     verdict = evaluate(pack(), seen, proposal)
@@ -137,6 +151,51 @@ def followed(part: ProcState, old: ProcState, new: ProcState, proposal: Proposal
         return part
     clocks = {k: c for k, c in verdict.state.clocks.items() if k not in new.clocks}
     return replace(part, covert=verdict.state.covert, clocks=clocks)
+
+
+COVERT_EFFECTS = frozenset(
+    {"covert_open", "covert_start", "covert_refuse", "covert_end", "covert_notified"}
+)
+
+
+@cache
+def reaching_compartments() -> frozenset[str]:
+    """The events of acts of the case that can change a compartment, read from the pack: those
+    that start a clock only where a covert action has ended (`when.covert`), those that touch a
+    clock a covert act starts, and those of acts with a covert effect. (Should a compartment's
+    clock ever belong to a group that stages pause, every event would.)"""
+    p = pack()
+    secret = {kind for kind, versions in p.acts.items() if versions[0].compartment}
+    rules = {
+        rule.id
+        for event, started in p.started_by.items()
+        if event.split(".")[0] in secret
+        for rule in started
+    }
+    rules |= {
+        deadline
+        for kind in secret
+        for version in p.acts[kind]
+        if version.chain
+        for chain in p.chains[version.chain]
+        for step in chain.steps
+        for deadline in step.deadlines
+    }
+    rules |= {
+        rule_id
+        for rule_id, versions in p.deadlines.items()
+        if any(v.when.covert is not None for v in versions)
+    }
+    every = set(p.started_by) | set(p.touched_by)
+    if any(v.group for rule_id in rules for v in p.deadlines.get(rule_id, ())):
+        return frozenset(every)
+    events = {e for e, started in p.started_by.items() if any(r.id in rules for r in started)}
+    events |= {e for e, touched in p.touched_by.items() if touched & rules}
+    for kind, versions in p.acts.items():
+        for v in versions:
+            if COVERT_EFFECTS & {*v.effects, *v.on_granted, *v.on_refused}:
+                events |= {kind, f"{kind}.granted", f"{kind}.refused"}
+    return frozenset(events)
 
 
 def compartments_of(user: Official, case: Case) -> QuerySet[Compartment]:

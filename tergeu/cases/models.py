@@ -115,6 +115,9 @@ class Case(models.Model):
     # The procedure engine's view of the case (tergeu.procedure.state.ProcState as JSON):
     # persons' statuses and measures, open requests, covert actions and clocks.
     procedure = models.JSONField(default=dict, blank=True)
+    # The nearest end of an open deadline of the case (its covert compartments' and the windows
+    # given to others left out): what the supervision list is ordered by.
+    next_due_at = models.DateTimeField(null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
@@ -127,6 +130,7 @@ class Case(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["investigation_unit", "-registered_at"]),
             models.Index(fields=["supervising_office", "-registered_at"]),
+            models.Index(fields=["next_due_at"], name="case_next_due"),
         ]
 
     def __str__(self) -> str:

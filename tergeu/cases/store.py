@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from tergeu.cases.clocks import clocks_store
+from tergeu.cases.clocks import clocks_store, next_due
 from tergeu.cases.models import Case, CaseAssignment, Participant, ParticipantStatusChange
 from tergeu.cases.projection import CaseState
 from tergeu.procedure.state import from_json, to_json
@@ -79,9 +79,14 @@ def state_store(
     if old.procedure != new.procedure:
         case.procedure = to_json(new.procedure)
         changed.append("procedure")
+    if old.procedure.clocks != new.procedure.clocks:
+        nearest = next_due(new.procedure.clocks)
+        if nearest != case.next_due_at:
+            case.next_due_at = nearest
+            changed.append("next_due_at")
     if case_row and (changed or also):
         for name in changed:
-            if name != "procedure":
+            if name not in ("procedure", "next_due_at"):
                 setattr(case, name, getattr(new, name))
         case.save(update_fields=[*changed, *also])
     if old.procedure.requests != new.procedure.requests:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from tergeu import clock
 from tergeu.accounts.models import CONDUCTING_ROLES, HEAD_ROLES, Appointment, Role
+from tergeu.cases.awaited import unassigned_assign
 from tergeu.cases.models import Case, CompartmentMember, Deadline, DeadlineState
 from tergeu.notifications.models import Notification, NotificationKind
 from tergeu.notifications.services import notifications_send
@@ -58,6 +59,7 @@ class WatchdogSummary:
     breached: int = 0
     escalated: int = 0
     notifications: int = 0
+    assigned: int = 0  # requests and cases that reached a court while nobody was on duty
 
     def __add__(self, other: WatchdogSummary) -> WatchdogSummary:
         return WatchdogSummary(
@@ -223,7 +225,8 @@ STEPS = (
 
 def watchdog_pass(now: datetime | None = None, *, batch: int = 1000) -> WatchdogSummary:
     """Take every running deadline that has reached a rung of the ladder at `now` to it, in
-    order (a deadline found long overdue is breached, then escalated, in the same pass)."""
+    order (a deadline found long overdue is breached, then escalated, in the same pass); then
+    give what reached a court while nobody was on duty to the judge on duty now."""
     now = now or clock.now()
     summary = WatchdogSummary()
     for step in STEPS:
@@ -233,7 +236,7 @@ def watchdog_pass(now: datetime | None = None, *, batch: int = 1000) -> Watchdog
         while claimed == batch:
             moved, claimed = _step_batch(step, now, batch)
             summary += moved
-    return summary
+    return summary + WatchdogSummary(assigned=unassigned_assign(now))
 
 
 def _step_batch(step: Step, now: datetime, batch: int) -> tuple[WatchdogSummary, int]:

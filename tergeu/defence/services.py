@@ -178,12 +178,22 @@ def complaint_file(
     """The defence takes a refused motion, or one not decided within 3 days, to the
     investigating judge (70(3), 106): a request in the queue of the judge on duty, decided by
     an act `decision` (clock R70)."""
-    motion = Act.objects.filter(case=case, seq=motion_seq, kind="motion").first()
+    # Only the motions of the lawyer's own clients exist for them: another party's motion is
+    # "not found", never "not yours", which would name that party.
+    clients = DefenceAdmission.objects.filter(
+        case=case, lawyer=lawyer, until__isnull=True
+    ).values_list("party", flat=True)
+    motion = Act.objects.filter(
+        case=case,
+        compartment__isnull=True,
+        seq=motion_seq,
+        kind="motion",
+        payload__party__in=list(clients),
+    ).first()
     if motion is None:
         raise NotFound(
             _("No such motion."), code="motion_not_found", details={"motion": motion_seq}
         )
-    admission_require(case=case, lawyer=lawyer, party=motion.payload["party"])
     return act_append(
         case=case,
         kind="defence_complaint",

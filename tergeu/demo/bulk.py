@@ -24,7 +24,7 @@ from django.db import connection, transaction
 
 from tergeu import clock
 from tergeu.cases import law
-from tergeu.cases.clocks import deadline_fields
+from tergeu.cases.clocks import deadline_fields, next_due
 from tergeu.cases.models import (
     Case,
     CaseAssignment,
@@ -121,7 +121,7 @@ CASE_COLUMNS = (
     "id", "register_number", "registered_at", "summary", "qualification_article",
     "qualification_part", "qualification_paragraph", "offence_category", "investigation_form",
     "stage", "investigation_unit_id", "supervising_office_id", "lead_investigator_id",
-    "procedural_prosecutor_id", "procedure", "last_seq", "last_hash",
+    "procedural_prosecutor_id", "procedure", "next_due_at", "last_seq", "last_hash",
 )  # fmt: skip
 ACT_COLUMNS = (
     "case_id", "seq", "kind", "payload", "actor_id", "actor_role", "performed_at",
@@ -331,6 +331,7 @@ class CaseBuilder:
                 state.lead_investigator_id,
                 state.procedural_prosecutor_id,
                 to_json(state.procedure),
+                next_due(state.procedure.clocks),
                 spec.acts,
                 last_hash,
             )

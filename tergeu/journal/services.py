@@ -13,6 +13,7 @@ from tergeu import clock
 from tergeu.access.gate import capacities
 from tergeu.accounts.models import Official, Role
 from tergeu.cases import law
+from tergeu.cases.clocks import next_due
 from tergeu.cases.compartments import (
     compartment_open,
     compartments_of,
@@ -151,6 +152,7 @@ def act_append(
             for name in CASE_FIELDS:
                 setattr(locked, name, getattr(new, name))
             locked.procedure = to_json(new.procedure)
+            locked.next_due_at = next_due(new.procedure.clocks)
             locked.save(force_insert=True)
             act.case = locked
             act.save(force_insert=True)
@@ -162,7 +164,7 @@ def act_append(
             proposal = law.proposal_for(
                 old, facts, at=performed_at, roles=roles, agency_kinds=bodies
             )
-            follow(locked, old.procedure, new.procedure, proposal, at=performed_at)
+            follow(locked, old.procedure, new.procedure, proposal, verdict.events, at=performed_at)
         notices_deliver(locked, verdict.notices, seq=seq)
         victim_copies_send(case=locked, act=act, verdict=verdict)
     # The caller's instance reflects the act it just appended.
@@ -306,21 +308,24 @@ def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
 def _decider_check(
     case: Case, request_seq: int, actor: Official, compartment: Compartment | None = None
 ) -> None:
-    """A request assigned to one judge is decided by that judge, not by another judge."""
-    assignee_id = (
+    """A request for a judge's sanction is decided by the judge it is assigned to — not by
+    another judge, and not before it is assigned to the judge on duty."""
+    rows = list(
         Awaited.objects.filter(
             case=case,
             compartment=compartment,
             request_seq=request_seq,
             closed_at__isnull=True,
             role=Role.INVESTIGATING_JUDGE,
-        )
-        .values_list("assignee_id", flat=True)
-        .first()
+        ).values_list("assignee_id", flat=True)[:1]
     )
-    if assignee_id is not None and assignee_id != actor.pk:
+    if not rows:
+        return  # not a judge's request (or no such request: the engine has said so)
+    if rows[0] != actor.pk:
         raise Forbidden(
-            _("This request is assigned to another judge."),
+            _("This request is assigned to another judge.")
+            if rows[0] is not None
+            else _("This request awaits the judge on duty."),
             code="not_assigned",
             details={"request": request_seq},
         )

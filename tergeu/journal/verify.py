@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tergeu.cases import law
+from tergeu.cases.clocks import next_due
 from tergeu.cases.compartments import followed, inside, part_load, part_of
 from tergeu.cases.models import Case, Compartment
 from tergeu.cases.projection import ActFacts, CaseState
@@ -102,7 +103,9 @@ def _compartments_check(
                 )
                 if verdict.accepted:
                     for pk, part in parts.items():
-                        parts[pk] = followed(part, state.procedure, after.procedure, proposal)
+                        parts[pk] = followed(
+                            part, state.procedure, after.procedure, proposal, verdict.events
+                        )
                 state = after
                 continue
             compartment = by_id[act.compartment_id]
@@ -201,4 +204,6 @@ class _Check:
         for name in CaseState.__dataclass_fields__:
             if getattr(self.state, name) != getattr(stored_state, name):
                 self.report(None, f"projection differs from the journal in {name}")
+        if case.last_seq and next_due(self.state.procedure.clocks) != case.next_due_at:
+            self.report(None, "the case's nearest deadline differs from the journal")
         return self.problems

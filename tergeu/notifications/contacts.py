@@ -68,6 +68,15 @@ def language_clean(value: str) -> str:
     return value
 
 
+def contact_keeper_require(actor: Official, case: Case) -> None:
+    """Only the body, the heads and the prosecutors keep participants' contacts; anyone else is
+    refused before a participant is looked up (so the answer tells nothing of who takes part)."""
+    if not CONTACT_KEEPERS & set(capacities(actor, case)):
+        raise Forbidden(
+            _("Your role does not allow this act on this case."), code="role_not_allowed"
+        )
+
+
 def participant_person(case: Case, party: str) -> Person:
     """The natural person who takes part in `case` as `party` ("iin:…")."""
     participant = (
@@ -96,10 +105,7 @@ def contact_set(
     """Record where `person`, a participant of `case`, receives messages; with neither a phone
     nor an e-mail, forget the contact. Refused (nothing written) for an official without a
     capacity on the case, a person who does not take part in it, or a malformed address."""
-    if not CONTACT_KEEPERS & set(capacities(actor, case)):
-        raise Forbidden(
-            _("Your role does not allow this act on this case."), code="role_not_allowed"
-        )
+    contact_keeper_require(actor, case)
     if not Participant.objects.filter(case=case, person=person).exists():
         raise InvalidInput(
             _("No person takes part in this case under this identifier."),

@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tergeu import clock
-from tergeu.access.gate import capacities
 from tergeu.accounts.models import Official
 from tergeu.cases import law
 from tergeu.cases.models import Case, Participant, ParticipantRole
-from tergeu.errors import Forbidden, InvalidInput
+from tergeu.errors import InvalidInput
 from tergeu.journal.models import Act
 from tergeu.notifications.contacts import (
-    CONTACT_KEEPERS,
+    contact_keeper_require,
     email_clean,
     language_clean,
     phone_clean,
@@ -121,10 +120,7 @@ def family_notice_send(
     at the phone and/or e-mail given; one message per address. Refused (nothing written) for an
     official who does not conduct or supervise the case, a person not detained in it, or no
     valid address."""
-    if not CONTACT_KEEPERS & set(capacities(actor, case)):
-        raise Forbidden(
-            _("Your role does not allow this act on this case."), code="role_not_allowed"
-        )
+    contact_keeper_require(actor, case)
     detention = (
         Act.objects.filter(case=case, kind="detention", payload__party=party)
         .order_by("-seq")

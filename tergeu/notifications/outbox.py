@@ -192,6 +192,7 @@ def _claim(now: datetime, ids: Collection[int] | None, batch: int) -> list[Notif
             )
     for row in rows:
         row.attempts += 1
+        row.next_attempt_at = now + CLAIM
     return rows
 
 
@@ -201,14 +202,21 @@ def _attempt(row: Notification, now: datetime) -> DeliverySummary:
     except Exception as exc:  # any failure of a backend or gateway is a failed attempt
         logger.warning("notification %s: attempt %s failed: %s", row.pk, row.attempts, exc)
         return _failed_attempt(row, now, f"{type(exc).__name__}: {exc}")
-    if awaits_receipt:
-        row.state = DeliveryState.SENT
-    else:
-        row.state, row.delivered_at = DeliveryState.DELIVERED, now
-    row.next_attempt_at, row.last_error = None, ""
     _forget_secrets(row)
+    if awaits_receipt:
+        # The gateway's receipt may already have come (delivered, or failed and queued again):
+        # "sent" only if the row is still as this attempt claimed it.
+        Notification.objects.filter(
+            pk=row.pk,
+            state=DeliveryState.QUEUED,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+        ).update(state=DeliveryState.SENT, next_attempt_at=None, last_error="", params=row.params)
+        return DeliverySummary(sent=1)
+    row.state, row.delivered_at = DeliveryState.DELIVERED, now
+    row.next_attempt_at, row.last_error = None, ""
     row.save(update_fields=["state", "delivered_at", "next_attempt_at", "last_error", "params"])
-    return DeliverySummary(sent=1) if awaits_receipt else DeliverySummary(delivered=1)
+    return DeliverySummary(delivered=1)
 
 
 def _send(row: Notification) -> bool:
@@ -255,15 +263,21 @@ def _forget_secrets(row: Notification) -> None:
 def notification_receipt(
     *, notification: Notification, delivered: bool, error: str = ""
 ) -> Notification:
-    """A gateway's delivery receipt for a message it was handed ("sent"): delivered, or not —
-    then it is tried again like any failed attempt. A receipt for a row in another state
-    changes nothing."""
-    if notification.state != DeliveryState.SENT:
-        return notification
-    now = clock.now()
-    if delivered:
-        notification.state, notification.delivered_at = DeliveryState.DELIVERED, now
-        notification.save(update_fields=["state", "delivered_at"])
-    else:
-        _failed_attempt(notification, now, error or "not delivered")
-    return notification
+    """A gateway's delivery receipt for a message it was handed: delivered, or not — then it is
+    tried again like any failed attempt. The receipt may come before the worker has recorded
+    the hand-over ("sent"): a row handed over at least once is taken as it stands, under a
+    lock. A receipt for a row delivered, read or failed changes nothing."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().get(pk=notification.pk)
+        handed_over = row.state == DeliveryState.SENT or (
+            row.state == DeliveryState.QUEUED and row.attempts > 0
+        )
+        if not handed_over:
+            return row
+        now = clock.now()
+        if delivered:
+            row.state, row.delivered_at, row.next_attempt_at = DeliveryState.DELIVERED, now, None
+            row.save(update_fields=["state", "delivered_at", "next_attempt_at"])
+        else:
+            _failed_attempt(row, now, error or "not delivered")
+    return row

@@ -543,6 +543,14 @@ def _decide(run: _Run) -> str:
     granted = outcome != "refused"
     event_payload = {**request.payload, **payload, "request": request.seq}
     ctx = _context(run, event_payload)
+    if granted and payload.get("until") and payload["until"] != request.payload.get("until"):
+        # The decision sets the term itself: it must be a term the law lets be asked for.
+        for name in rule.requires:
+            refusal = PREDICATES[name](ctx)
+            if refusal is not None:
+                run.reasons.append(refusal)
+        if run.reasons:
+            return capacity
     state = run.state
     for name in rule.on_granted if granted else rule.on_refused:
         state = EFFECTS[name](state, replace(ctx, state=state))

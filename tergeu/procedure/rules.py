@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tergeu.procedure.state import Covert, Person, ProcState, is_minor
+from tergeu.procedure.terms import add_months
 
 
 def gettext_noop(message: str) -> str:
@@ -202,11 +203,17 @@ def _covert_ended(ctx: Context) -> Refusal | None:
     return _covert_request(ctx, "ended")
 
 
+def _a_year_after(moment_: datetime) -> datetime:
+    """The same moment a year later (29 February: 28 February of the next year)."""
+    day = add_months(moment_.date(), 12)
+    return moment_ + (day - moment_.date())
+
+
 def _notice_within_a_year(ctx: Context) -> Refusal | None:
     """The judge may put the notice off to a year after the final decision at most."""
     decided = ctx.state.final_decision_at
     until = moment(ctx.payload["until"])
-    if decided is not None and until <= decided.replace(year=decided.year + 1) and until > ctx.at:
+    if decided is not None and ctx.at < until <= _a_year_after(decided):
         return None
     return Refusal(
         "notice_beyond_a_year",
