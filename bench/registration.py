@@ -22,7 +22,7 @@ from django.db import connection, connections
 
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Role
-from tergeu.cases.clocks import deadline_fields
+from tergeu.cases.clocks import deadline_fields, next_due
 from tergeu.cases.law import advance
 from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.demo.bulk import DEADLINE_FIELDS
@@ -100,8 +100,8 @@ UPSERT = (
 INSERT_CASE = (
     "INSERT INTO cases_case (register_number, registered_at, summary, qualification_article, "
     "qualification_part, qualification_paragraph, offence_category, investigation_form, stage, "
-    "investigation_unit_id, supervising_office_id, procedure, last_seq, last_hash) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', 'registered', %s, %s, %s, 0, %s) RETURNING id"
+    "investigation_unit_id, supervising_office_id, procedure, next_due_at, last_seq, last_hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, '', 'registered', %s, %s, %s, %s, 0, %s) RETURNING id"
 )
 INSERT_ACT = (
     "INSERT INTO journal_act (case_id, seq, kind, payload, actor_id, actor_role, performed_at, "
@@ -148,7 +148,8 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
             _, state = advance(CaseState(), facts, at=now, roles=("registrar",), agency_kinds=kinds)
             values = [number, now, SUMMARY, q["article"], q["part"], q["paragraph"]]
             values += [q["offence_category"], desk.unit_id, desk.supervisor_id]
-            values += [Jsonb(to_json(state.procedure)), GENESIS_HASH]
+            values += [Jsonb(to_json(state.procedure)), next_due(state.procedure.clocks)]
+            values += [GENESIS_HASH]
             (case_id,) = cur.execute(INSERT_CASE, values).fetchone()
             canonical = act_document(
                 register_number=number,

@@ -155,22 +155,8 @@ def test_a_final_decision_of_the_case_starts_the_notice_clock_in_the_compartment
     covert: Covert,
 ) -> None:
     world = covert.world
-    assert covert.sanction(1).status_code == 201
-    assert covert.post(world.alice, "covert_end", {"covert": 1}).status_code == 201
-    case = Case.objects.get(pk=covert.case.pk)
-    termination = act_append(
-        case=case,
-        kind="termination",
-        actor=world.alice,
-        payload={"ground": "no corpus delicti", "rehabilitating": True},
-    )
-    act_append(
-        case=case,
-        kind="decision",
-        actor=world.petra,
-        payload={"request": termination.seq, "outcome": "granted"},
-    )
-    compartment = Compartment.objects.get(case=case)
+    compartment = _finally_decided(covert)
+    case = compartment.case
     notice = compartment.deadlines.get(rule="R64")
     assert notice.state == "running"
     assert notice.responsible == world.alice
