@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tergeu.access",
     "tergeu.attachments",
     "tergeu.defence",
+    "tergeu.evidence",
     "tergeu.notifications",
     "tergeu.public",
     "tergeu.web",

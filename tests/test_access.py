@@ -89,7 +89,7 @@ class Endpoint:
             return client.get(path)
         if self.route.endswith("/attachments"):
             return client.upload(path, "a.txt", b"hello")
-        if self.route.endswith("/defence/evidence"):
+        if self.route.endswith("/evidence"):  # the defence's and the seized: multipart
             from django.core.files.uploadedfile import SimpleUploadedFile
 
             form = {**(self.body or {}), "file": SimpleUploadedFile("a.txt", b"hello")}
@@ -128,6 +128,15 @@ HIDDEN_ENDPOINTS = [
         "POST", "/api/v1/cases/{case_id}/defence/evidence", {"party": CLIENT, "description": "x"}
     ),
     Endpoint("GET", "/api/v1/cases/{case_id}/defence/disclosures"),
+    # Evidence and its chain of custody (tests/test_evidence.py).
+    Endpoint("GET", "/api/v1/cases/{case_id}/evidence"),
+    Endpoint(
+        "POST",
+        "/api/v1/cases/{case_id}/evidence",
+        {"description": "x", "nature": "digital", "place": "x"},
+    ),
+    Endpoint("POST", "/api/v1/cases/{case_id}/evidence/{number}/custody", {"step": "seal"}),
+    Endpoint("GET", "/api/v1/cases/{case_id}/evidence/{number}/label"),
     # Covert compartments (tests/test_covert.py): a case hidden from the caller is not found
     # before any compartment is looked for.
     Endpoint("GET", "/api/v1/cases/{case_id}/compartments"),

@@ -42,6 +42,7 @@ from tergeu.defence.disclosure import (
 )
 from tergeu.defence.services import SERVICE_KINDS
 from tergeu.errors import InvalidInput
+from tergeu.evidence.services import SERVICE_KINDS as EVIDENCE_KINDS
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, acts_judged
@@ -322,6 +323,13 @@ def case_act_append(request: HttpRequest, case_id: int, body: ActIn) -> Status[d
         raise InvalidInput(
             _("A case is opened by registering a report: POST /api/v1/reports/{id}/decision."),
             code="registration_via_report",
+        )
+    if body.kind in EVIDENCE_KINDS:
+        # The item's row (where it stands in its chain of custody) is written with the act.
+        raise InvalidInput(
+            _("Evidence is seized and handled through POST /api/v1/cases/{id}/evidence…."),
+            code="evidence_via_service",
+            details={"kind": body.kind},
         )
     if body.kind in SERVICE_KINDS:
         # They change who defends whom, or must be filed by the client's own defender.

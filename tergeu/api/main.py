@@ -144,3 +144,7 @@ api.add_router("", notifications.me_router)
 from tergeu.api import supervision  # noqa: E402
 
 api.add_router("", supervision.router)
+
+from tergeu.api import evidence  # noqa: E402
+
+api.add_router("", evidence.router)

@@ -22,6 +22,7 @@ from tergeu.accounts.models import (
 from tergeu.cases.law import pack
 from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
 from tergeu.defence.services import SERVICE_KINDS
+from tergeu.evidence.services import SERVICE_KINDS as EVIDENCE_KINDS
 from tergeu.procedure.pack import choices
 from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
 from tergeu.registry.services import intake_agencies
@@ -450,8 +451,9 @@ HAND_MADE: dict[str, type[ActForm]] = {
     )
 }
 # Registration has its own page (from a crime report); attachments their upload form; the
-# defence's acts their services, which keep who defends whom (API: /api/v1/…/defence/).
-NOT_BY_FORM = {"registration", "attachment", *SERVICE_KINDS}
+# defence's acts their services, which keep who defends whom (API: /api/v1/…/defence/); the
+# evidence's acts theirs, which keep each item's chain of custody (API: /api/v1/…/evidence).
+NOT_BY_FORM = {"registration", "attachment", *SERVICE_KINDS, *EVIDENCE_KINDS}
 ACT_FORMS: dict[str, type[ActForm]] = {
     **HAND_MADE,
     **{
