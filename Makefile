@@ -13,7 +13,7 @@ lint:
 	.venv/bin/ruff format --check .
 
 typecheck:
-	TERGEU_DEV=1 .venv/bin/mypy --strict tergeu tests bench
+	TERGEU_DEV=1 .venv/bin/mypy --strict tergeu tests bench verifier/tergeu_verify
 
 check: lint typecheck test
 

@@ -2,10 +2,11 @@
 plain SQL through psycopg, one transaction per registration, with 1 and N worker processes.
 
 Each registration allocates the register number (the atomic upsert on the register's counter),
-inserts the case, its registration act (canonical bytes, SHA-256, chain), the registrar's
-assignment and the R01 deadline, and moves the case's head. "One desk" puts every worker on the
-same authority, so they queue on one counter row (the worst case); "own desks" gives each worker
-its own authority, as registrations across the country are.
+inserts the case, its registration act (canonical bytes, SHA-256, chain) and the act's entry in
+the integrity log's queue, the registrar's assignment and the R01 deadline, and moves the case's
+head. "One desk" puts every worker on the same authority, so they queue on one counter row (the
+worst case); "own desks" gives each worker its own authority, as registrations across the
+country are.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
+from tergeu_verify.merkle import leaf_hash
 
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Role
@@ -106,8 +108,9 @@ INSERT_CASE = (
 INSERT_ACT = (
     "INSERT INTO journal_act (case_id, seq, kind, payload, actor_id, actor_role, performed_at, "
     "recorded_at, canonical, hash, prev_hash, document_sha256) "
-    "VALUES (%s, 1, 'registration', %s, %s, 'registrar', %s, %s, %s, %s, %s, '')"
+    "VALUES (%s, 1, 'registration', %s, %s, 'registrar', %s, %s, %s, %s, %s, '') RETURNING id"
 )
+INSERT_LOG_ENTRY = "INSERT INTO integrity_logentry (act_id, leaf_hash) VALUES (%s, %s)"
 INSERT_ASSIGNMENT = (
     "INSERT INTO cases_caseassignment (case_id, official_id, role, since_seq) "
     "VALUES (%s, %s, 'registrar', 1)"
@@ -163,7 +166,7 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
                 prev_hash=GENESIS_HASH,
             )
             digest = sha256_hex(canonical)
-            cur.execute(
+            (act_id,) = cur.execute(
                 INSERT_ACT,
                 [
                     case_id,
@@ -175,7 +178,8 @@ def plain_loop(conn: Any, desk: Desk, count: int) -> None:
                     digest,
                     GENESIS_HASH,
                 ],
-            )
+            ).fetchone()
+            cur.execute(INSERT_LOG_ENTRY, [act_id, leaf_hash(bytes.fromhex(digest))])
             cur.execute(INSERT_ASSIGNMENT, [case_id, desk.registrar_id])
             officials = {"lead_investigator_id": None, "procedural_prosecutor_id": None}
             for running in state.procedure.clocks.values():

@@ -166,7 +166,7 @@ def run_registration(sizes: Sizes, profile: bool) -> None:
     statements = service_statements(desk_list[0])
     print(
         f"\n== registration: statements per registration: service {len(statements)}, "
-        "plain SQL 8 (BEGIN, 6 statements, COMMIT)"
+        "plain SQL 9 (BEGIN, 7 statements, COMMIT)"
     )
     for sql in statements:
         print(f"     {sql[:110]}")

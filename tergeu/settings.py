@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "tergeu.defence",
     "tergeu.evidence",
     "tergeu.notifications",
+    "tergeu.integrity",
+    "tergeu.signing",
     "tergeu.public",
     "tergeu.web",
     "tergeu.demo",
@@ -247,6 +249,10 @@ TERGEU_OUTBOX_DELIVERY_HOURS = env_int("TERGEU_OUTBOX_DELIVERY_HOURS", 24)
 TERGEU_OUTBOX_DELIVER_AFTER_COMMIT = env_bool("TERGEU_OUTBOX_DELIVER_AFTER_COMMIT", True)
 # The address citizens reach the status page at, for links in the messages they receive.
 TERGEU_PUBLIC_URL = env_str("TERGEU_PUBLIC_URL", "http://127.0.0.1:8000" if DEV_MODE else "")
+# Procedural documents (docs/documents.md): the page an act's QR code links to ({hash}: the act's
+# hash), and a directory of templates searched before the built-in ones (empty: none).
+TERGEU_VERIFY_URL = env_str("TERGEU_VERIFY_URL", TERGEU_PUBLIC_URL.rstrip("/") + "/verify/{hash}")
+TERGEU_DOCUMENT_TEMPLATES = env_str("TERGEU_DOCUMENT_TEMPLATES")
 
 # The citizens' status page: how long a one-time code and a signed-in session last, and how
 # many codes one IIN and one client address may ask for within the window.
@@ -258,3 +264,43 @@ TERGEU_STATUS_LIMIT_WINDOW_MINUTES = env_int("TERGEU_STATUS_LIMIT_WINDOW_MINUTES
 # Behind a reverse proxy, the request header that carries the client's address (as Django
 # names it, e.g. HTTP_X_REAL_IP); empty: the connection's own address (REMOTE_ADDR).
 TERGEU_CLIENT_IP_HEADER = env_str("TERGEU_CLIENT_IP_HEADER")
+
+# The integrity log (docs/integrity.md): the name its checkpoints carry, the class that signs its
+# tree heads and that class's key (a PEM file, created on first use in dev mode only), the age
+# after which the worker signs a fresh head though no act was added, and an RFC 3161 timestamp
+# authority for the heads (empty: none) with its timeout in seconds.
+TERGEU_LOG_ORIGIN = env_str("TERGEU_LOG_ORIGIN", "tergeu")
+TERGEU_LOG_SIGNER = env_str("TERGEU_LOG_SIGNER", "tergeu.integrity.signer.KeyFileSigner")
+TERGEU_LOG_KEY_PATH = env_str("TERGEU_LOG_KEY_PATH", str(VAR_DIR / "integrity" / "log-key.pem"))
+TERGEU_LOG_HEAD_MAX_AGE_SECONDS = env_int("TERGEU_LOG_HEAD_MAX_AGE_SECONDS", 3600)
+TERGEU_TSA_URL = env_str("TERGEU_TSA_URL")
+TERGEU_TSA_TIMEOUT = env_int("TERGEU_TSA_TIMEOUT", 10)
+
+# Signatures (docs/signing.md). The trust store: CA certificates trusted as roots, intermediates
+# that help build paths, and CRLs — files or directories. In dev mode, the development CA that
+# `manage.py dev_ca` (and demo_load) makes in TERGEU_DEV_CA_DIR.
+TERGEU_DEV_CA_DIR = Path(env_str("TERGEU_DEV_CA_DIR", str(VAR_DIR / "dev-ca")))
+TERGEU_SIGNING_TRUST_ROOTS = env_list(
+    "TERGEU_SIGNING_TRUST_ROOTS", str(TERGEU_DEV_CA_DIR / "ca.pem") if DEV_MODE else ""
+)
+TERGEU_SIGNING_INTERMEDIATES = env_list("TERGEU_SIGNING_INTERMEDIATES")
+TERGEU_SIGNING_CRLS = env_list(
+    "TERGEU_SIGNING_CRLS", str(TERGEU_DEV_CA_DIR / "crl.pem") if DEV_MODE else ""
+)
+TERGEU_SIGNING_REVOCATION_MODE = env_str("TERGEU_SIGNING_REVOCATION_MODE", "soft-fail")
+if TERGEU_SIGNING_REVOCATION_MODE not in {"soft-fail", "hard-fail", "require"}:
+    raise ImproperlyConfigured(
+        "TERGEU_SIGNING_REVOCATION_MODE must be soft-fail, hard-fail or require, "
+        f"not {TERGEU_SIGNING_REVOCATION_MODE!r}"
+    )
+# Fetch revocation data over the network (OCSP responders and CRL distribution points named in
+# the certificates).
+TERGEU_SIGNING_FETCH_REVOCATION = env_bool("TERGEU_SIGNING_FETCH_REVOCATION", False)
+# The system's own seal: a PKCS#12 key and its password.
+TERGEU_SEAL_P12 = env_str(
+    "TERGEU_SEAL_P12", str(TERGEU_DEV_CA_DIR / "seal.p12") if DEV_MODE else ""
+)
+TERGEU_SEAL_PASSWORD = env_str(
+    "TERGEU_SEAL_PASSWORD",
+    "tergeu-dev" if DEV_MODE else "",  # noqa: S105 - the dev CA's published password
+)

@@ -25,6 +25,13 @@ from tergeu.accounts.services import token_create  # noqa: E402
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # The development CA (demo_load, dev_ca) and the trust store built on it stay in the test's
+    # directory too: a test never touches the developer's var/dev-ca.
+    dev_ca = tmp_path / "dev-ca"
+    settings.TERGEU_DEV_CA_DIR = dev_ca
+    settings.TERGEU_SIGNING_TRUST_ROOTS = [str(dev_ca / "ca.pem")]
+    settings.TERGEU_SIGNING_CRLS = [str(dev_ca / "crl.pem")]
+    settings.TERGEU_SEAL_P12 = str(dev_ca / "seal.p12")
 
 
 @pytest.fixture(autouse=True)
@@ -140,8 +147,15 @@ VALID_IIN = "900101300017"  # 1990-01-01, male; check digit by the national algo
 VALID_IIN_2 = "850615400422"  # 1985-06-15, female
 
 
-def _triggers() -> Any:
-    return importlib.import_module("tergeu.journal.migrations.0002_append_only")
+# The migrations that make tables append-only: the journal's and the integrity log's.
+APPEND_ONLY = (
+    "tergeu.journal.migrations.0002_append_only",
+    "tergeu.integrity.migrations.0002_append_only",
+)
+
+
+def _sqlite_triggers(direction: str) -> list[str]:
+    return [s for name in APPEND_ONLY for s in getattr(importlib.import_module(name), direction)]
 
 
 @pytest.fixture(autouse=True)
@@ -154,7 +168,7 @@ def _append_only_triggers(request: pytest.FixtureRequest) -> None:
     if uses_db and connection.vendor == "sqlite":
         request.getfixturevalue(sorted(uses_db)[0])
         with connection.cursor() as cursor:
-            for statement in _triggers().SQLITE_UP:
+            for statement in _sqlite_triggers("SQLITE_UP"):
                 cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS"))
 
 
@@ -168,7 +182,7 @@ def flushable_journal(transactional_db: Any) -> Any:
     yield
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for statement in _triggers().SQLITE_DOWN:
+            for statement in _sqlite_triggers("SQLITE_DOWN"):
                 cursor.execute(statement)
 
 

@@ -109,6 +109,10 @@ HIDDEN_ENDPOINTS = [
     Endpoint("POST", "/api/v1/cases/{case_id}/attachments"),
     Endpoint("GET", "/api/v1/cases/{case_id}/attachments/{seq}"),
     Endpoint("GET", "/api/v1/reports/{report_id}"),
+    # Procedural documents as PDF (tests/test_documents.py).
+    Endpoint("GET", "/api/v1/cases/{case_id}/acts/{seq}/document"),
+    Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/document"),
+    Endpoint("GET", "/api/v1/reports/{report_id}/document"),
     Endpoint("POST", "/api/v1/reports/{report_id}/decision", REFUSE),
     Endpoint(
         "POST", "/api/v1/cases/{case_id}/defence/appointments", {"party": CLIENT, "lawyer_id": 1}
@@ -128,6 +132,8 @@ HIDDEN_ENDPOINTS = [
         "POST", "/api/v1/cases/{case_id}/defence/evidence", {"party": CLIENT, "description": "x"}
     ),
     Endpoint("GET", "/api/v1/cases/{case_id}/defence/disclosures"),
+    # The case's bundle for the offline verifier (tests/test_export.py).
+    Endpoint("GET", "/api/v1/cases/{case_id}/export"),
     # Evidence and its chain of custody (tests/test_evidence.py).
     Endpoint("GET", "/api/v1/cases/{case_id}/evidence"),
     Endpoint(
@@ -142,6 +148,9 @@ HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}/compartments"),
     Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}"),
     Endpoint("POST", "/api/v1/cases/{case_id}/compartments/{number}/acts", NOTE),
+    # The integrity log (tests/test_integrity.py): proofs only of acts the caller may read.
+    Endpoint("GET", "/api/v1/cases/{case_id}/acts/{seq}/proof"),
+    Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/proof"),
     Endpoint("POST", "/api/v1/cases/{case_id}/contacts", {"party": CLIENT, "phone": PHONE}),
     Endpoint("POST", "/api/v1/cases/{case_id}/family-notices", {"party": CLIENT, "phone": PHONE}),
 ]
@@ -158,6 +167,11 @@ OTHER_ENDPOINTS = [
     Endpoint("GET", "/api/v1/me"),
     Endpoint("POST", "/api/v1/defence/notices", {"register_number": "1", "client_iin": "1"}),
     Endpoint("POST", "/api/v1/me/notifications/read", {}),
+    # The integrity log's signed heads, consistency proofs and key: for any signed-in official;
+    # they name no case (tests/test_integrity.py).
+    Endpoint("GET", "/api/v1/log/head"),
+    Endpoint("GET", "/api/v1/log/consistency"),
+    Endpoint("GET", "/api/v1/log/key"),
 ]
 ALL_ENDPOINTS = HIDDEN_ENDPOINTS + LIST_ENDPOINTS + OTHER_ENDPOINTS
 
@@ -295,6 +309,8 @@ READS = [
     ("/cases/{case_id}/acts", "view_journal", True),
     ("/cases/{case_id}/acts/allowed", "view_case", True),
     ("/cases/{case_id}/attachments/{seq}", "download_attachment", True),
+    ("/cases/{case_id}/acts/{seq}/document", "download_document", True),
+    ("/reports/{report_id}/document", "download_document", False),
     ("/reports", "list_reports", False),
     ("/reports/{report_id}", "view_report", False),
     ("/cases/{case_id}/defence/disclosures", "view_disclosures", True),

@@ -5,12 +5,15 @@ defence (art. 70(2)(5)) — it does not exist, not even as a number."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from pypdf import PdfReader
 
 from tergeu import clock
 from tergeu.accounts.models import Agency, AgencyKind, DutyShift, Official, Role
@@ -345,6 +348,22 @@ def test_verify_journal_detects_a_forged_compartment(covert: Covert) -> None:
     assert any("part of the procedure differs" in p for p in problems), problems
 
 
+def _readable(response: Any) -> str:
+    """What a response says, as text: a ZIP's files, a PDF's text, any other body decoded."""
+    content = bytes(response.content)
+    kind = response.get("Content-Type", "")
+    if kind == "application/zip":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(_readable_bytes(archive.read(n)) for n in archive.namelist())
+    return _readable_bytes(content)
+
+
+def _readable_bytes(content: bytes) -> str:
+    if content.startswith(b"%PDF"):
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return content.decode("utf-8", errors="replace")
+
+
 def _every_get_endpoint(case: Case) -> list[str]:
     """Every GET path of the API (from its OpenAPI schema, so a new endpoint is covered when it
     is added), filled in for `case`: its acts by number, compartments 1 and 2, and a search
@@ -403,7 +422,7 @@ def test_the_defence_and_outsiders_find_no_trace_on_any_endpoint(covert: Covert)
     searches = [f"/cases?q={case.register_number}", f"/cases?q={TARGET[4:]}", "/cases?q=covert"]
     for who in (lawyer, stranger, world.ivan, world.oscar):
         api = covert.client(who)
-        seen = "\n".join(api.get(path).content.decode() for path in [*paths, *searches])
+        seen = "\n".join(_readable(api.get(path)) for path in [*paths, *searches])
         # The lawyer does see the case (so the answers are not just refusals).
         assert (case.register_number in seen) == (who == lawyer), who.username
         for trace in (MARKER, TARGET, TARGET[4:], "covert_extension", 'compartment": 1', "R62"):

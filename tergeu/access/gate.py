@@ -137,8 +137,16 @@ def _admissions(user: Official) -> QuerySet[DefenceAdmission]:
     return DefenceAdmission.objects.filter(lawyer=user, until__isnull=True)
 
 
-def access_case(user: Official, *, case_id: int, surface: str, action: str = "view_case") -> Case:
-    """The case, if `user` may see it; writes the access-log row. Raises NotFound otherwise."""
+def access_case(
+    user: Official,
+    *,
+    case_id: int,
+    surface: str,
+    action: str = "view_case",
+    detail: dict[str, Any] | None = None,
+) -> Case:
+    """The case, if `user` may see it; writes the access-log row (with `detail`: what was read,
+    e.g. a document). Raises NotFound otherwise."""
     case = (
         visible_cases(user)
         .select_related(
@@ -149,16 +157,22 @@ def access_case(user: Official, *, case_id: int, surface: str, action: str = "vi
     )
     if case is None:
         raise NotFound(_("No such case."), code="case_not_found", details={"case_id": case_id})
-    access_log(user, case=case, surface=surface, action=action)
+    access_log(user, case=case, surface=surface, action=action, detail=detail)
     return case
 
 
 def access_compartment(
-    user: Official, *, case_id: int, number: int, surface: str, action: str = "view_compartment"
+    user: Official,
+    *,
+    case_id: int,
+    number: int,
+    surface: str,
+    action: str = "view_compartment",
+    detail: dict[str, Any] | None = None,
 ) -> Compartment:
-    """A covert compartment of a case, if it names `user`; logged. Anyone else is told it does
-    not exist, exactly as for a number no compartment has."""
-    case = access_case(user, case_id=case_id, surface=surface, action=action)
+    """A covert compartment of a case, if it names `user`; logged (with `detail`). Anyone else
+    is told it does not exist, exactly as for a number no compartment has."""
+    case = access_case(user, case_id=case_id, surface=surface, action=action, detail=detail)
     compartment = (
         Compartment.objects.filter(case=case, number=number, members__official=user)
         .select_related("case__investigation_unit", "case__supervising_office")
@@ -170,7 +184,13 @@ def access_compartment(
             code="compartment_not_found",
             details={"case_id": case_id, "number": number},
         )
-    access_log(user, case=case, surface=surface, action=action, detail={"compartment": number})
+    access_log(
+        user,
+        case=case,
+        surface=surface,
+        action=action,
+        detail={**(detail or {}), "compartment": number},
+    )
     return compartment
 
 
@@ -204,7 +224,9 @@ def visible_reports(user: Official | Any) -> QuerySet[CrimeReport]:
     return CrimeReport.objects.filter(rule)
 
 
-def access_report(user: Official, *, report_id: int, surface: str) -> CrimeReport:
+def access_report(
+    user: Official, *, report_id: int, surface: str, action: str = "view_report"
+) -> CrimeReport:
     """The report, if `user` may see it; logged like a case read."""
     report = (
         visible_reports(user)
@@ -216,7 +238,7 @@ def access_report(user: Official, *, report_id: int, surface: str) -> CrimeRepor
         raise NotFound(
             _("No such report."), code="report_not_found", details={"report_id": report_id}
         )
-    access_log(user, surface=surface, action="view_report", detail={"report_id": report_id})
+    access_log(user, surface=surface, action=action, detail={"report_id": report_id})
     return report
 
 

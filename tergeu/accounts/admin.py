@@ -3,6 +3,7 @@ Cases, acts and persons are not here — they are read only through the access g
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from tergeu.accounts.models import Agency, Appointment, DutyShift, Official, Region
 
@@ -30,7 +31,13 @@ class AppointmentInline(admin.TabularInline[Appointment, Official]):
 @admin.register(Official)
 class OfficialAdmin(UserAdmin[Official]):
     inlines = (AppointmentInline,)
-    list_display = ("username", "last_name", "first_name", "is_active", "is_staff")
+    list_display = ("username", "last_name", "first_name", "iin", "is_active", "is_staff")
+    search_fields = ("username", "last_name", "first_name", "email", "iin")
+    # The IIN ties the official to their signing certificates (docs/signing.md).
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        (_("Identification"), {"fields": ("patronymic", "iin")}),
+    )
 
 
 @admin.register(DutyShift)

@@ -147,8 +147,23 @@ class Official(AbstractUser):
     """A person who signs in: an official of an agency, a defence lawyer, an administrator."""
 
     patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    # The IIN is how a Kazakh signing certificate names its holder (tergeu/signing): a signature
+    # counts as this official's only when the certificate carries this IIN.
+    iin = models.CharField(
+        _("IIN"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{12}$", _("12 digits."))],
+        help_text=_("Individual identification number, as in the official's signing certificate."),
+    )
 
     class Meta:
+        # One person, one account: otherwise a certificate would sign as several officials.
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["iin"], condition=~models.Q(iin=""), name="official_iin_unique"
+            )
+        ]
         verbose_name = _("official")
         verbose_name_plural = _("officials")
 

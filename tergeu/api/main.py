@@ -145,6 +145,15 @@ from tergeu.api import supervision  # noqa: E402
 
 api.add_router("", supervision.router)
 
+from tergeu.api import documents  # noqa: E402
+
+api.add_router("", documents.router)
+
 from tergeu.api import evidence  # noqa: E402
 
 api.add_router("", evidence.router)
+
+from tergeu.api import integrity  # noqa: E402
+
+api.add_router("/cases", integrity.router)
+api.add_router("", integrity.log_router)

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from tergeu_verify.merkle import leaf_hash
 
 from tergeu import clock
 from tergeu.cases import law
@@ -38,6 +39,7 @@ from tergeu.demo.people import PersonFactory
 from tergeu.demo.reference import OFFICIALS, Reference, reference_load
 from tergeu.demo.scenario import UNITS, Unit
 from tergeu.demo.stories import NOTES, Crime
+from tergeu.integrity.models import LogEntry
 from tergeu.journal.canonical import GENESIS_HASH, act_document, sha256_hex
 from tergeu.journal.kinds import kind_get, payload_dump, payload_validate
 from tergeu.journal.models import Act
@@ -395,7 +397,15 @@ def _persons(writer: Writer, rng: random.Random, count: int) -> list[tuple[str, 
 
 def _write(writer: Writer, batch: Batch) -> None:
     writer.write(Case, CASE_COLUMNS, batch.cases)
-    writer.write(Act, ACT_COLUMNS, batch.acts)
+    act_ids = writer.reserve(Act, len(batch.acts))
+    writer.write(
+        Act, ("id", *ACT_COLUMNS), [(pk, *a) for pk, a in zip(act_ids, batch.acts, strict=True)]
+    )
+    # Each act queued for the integrity log, as act_append queues it (log_enqueue).
+    leaves = [
+        (pk, leaf_hash(bytes.fromhex(a[9]))) for pk, a in zip(act_ids, batch.acts, strict=True)
+    ]
+    writer.write(LogEntry, ("act_id", "leaf_hash"), leaves)
     writer.write(CaseAssignment, ASSIGNMENT_COLUMNS, batch.assignments)
     ids = writer.reserve(Participant, len(batch.participants))
     writer.write(

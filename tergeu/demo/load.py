@@ -7,11 +7,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from tergeu.cases.models import Case
-from tergeu.demo.reference import reference_load
+from tergeu.demo.reference import officials_identify, reference_load
 from tergeu.demo.scenario import DemoSummary, cases_load
 from tergeu.errors import AppError
 from tergeu.journal.verify import Problem, verify_case
 from tergeu.registry.models import CrimeReport
+from tergeu.signing.devca import dev_certificates_issue
 
 
 class DemoBroken(AppError):
@@ -26,6 +27,8 @@ def demo_load() -> DemoSummary | None:
     database already had cases or reports (the demo's cases are never mixed with others)."""
     with transaction.atomic():
         ref = reference_load()
+        # Every demo official gets a signing key from the development CA (TERGEU_DEV_CA_DIR).
+        dev_certificates_issue(officials_identify(ref.officials))
         if Case.objects.exists() or CrimeReport.objects.exists():
             return None
         summary = cases_load(ref)

@@ -8,11 +8,13 @@ twice changes nothing and never overwrites what an administrator edited in the a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Region, Role
+from tergeu.persons.iin import make_iin
 
 # Regions and cities of republican significance with the first two digits of their KATO code
 # (the national classifier of administrative-territorial objects); the code is the region part of
@@ -246,6 +248,33 @@ def agencies_load(regions: dict[str, Region]) -> dict[str, Agency]:
     return agencies
 
 
+def official_iin(seed: OfficialSeed) -> str:
+    """The demo official's IIN (fictitious, valid by the national algorithm): a birth date in
+    1970–1994 and a serial from 9000 (the demo's persons use lower ones), both from the seed's
+    place in OFFICIALS; the sex from the patronymic."""
+    index = OFFICIALS.index(seed)
+    birth = date(1970 + index % 25, 1 + index % 12, 1 + index % 28)
+    sex = "F" if seed.patronymic.endswith(("вна", "қызы")) else "M"
+    serial = 9000 + index
+    while (iin := make_iin(birth, sex, serial)) is None:
+        serial += 100
+    return iin
+
+
+def officials_identify(officials: dict[str, Official]) -> list[Official]:
+    """Give the demo officials who have none their IIN (a database loaded before officials had
+    IINs); returns the demo officials."""
+    demo = []
+    for seed in OFFICIALS:
+        official = officials.get(seed.username)
+        if official is not None and not official.iin:
+            official.iin = official_iin(seed)
+            official.save(update_fields=["iin"])
+        if official is not None:
+            demo.append(official)
+    return demo
+
+
 def officials_load(agencies: dict[str, Agency]) -> dict[str, Official]:
     usernames = [s.username for s in OFFICIALS] + [ADMIN_USERNAME]
     officials = {o.username: o for o in Official.objects.filter(username__in=usernames)}
@@ -261,6 +290,7 @@ def officials_load(agencies: dict[str, Agency]) -> dict[str, Official]:
             last_name=seed.last_name,
             first_name=seed.first_name,
             patronymic=seed.patronymic,
+            iin=official_iin(seed),
         )
         Appointment.objects.create(official=official, agency=agencies[seed.agency], role=seed.role)
         officials[seed.username] = official

@@ -28,6 +28,7 @@ from tergeu.cases.models import Awaited, Case, Compartment
 from tergeu.cases.projection import ActFacts, CaseState
 from tergeu.cases.store import CASE_FIELDS, state_load, state_store
 from tergeu.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tergeu.integrity.services import log_enqueue
 from tergeu.journal.canonical import act_document, sha256_hex
 from tergeu.journal.kinds import KINDS, kind_get, payload_dump, payload_validate
 from tergeu.journal.models import Act
@@ -165,6 +166,7 @@ def act_append(
                 old, facts, at=performed_at, roles=roles, agency_kinds=bodies
             )
             follow(locked, old.procedure, new.procedure, proposal, verdict.events, at=performed_at)
+        log_enqueue(act=act)
         notices_deliver(locked, verdict.notices, seq=seq)
         victim_copies_send(case=locked, act=act, verdict=verdict)
     # The caller's instance reflects the act it just appended.
@@ -266,6 +268,7 @@ def compartment_append(
             hash=sha256_hex(canonical),
             prev_hash=compartment.last_hash,
         )
+        log_enqueue(act=act)
         compartment.last_seq, compartment.last_hash = seq, act.hash
         part_store(locked, compartment, part, part_of(verdict.state), at=performed_at)
         compartment.save(update_fields=["last_seq", "last_hash", "procedure"])

@@ -23,4 +23,5 @@ urlpatterns = [
     path("cases/<int:case_id>/acts/<slug:kind>/", views.act_new, name="act_new"),
     path("cases/<int:case_id>/attachments/", views.attachment_new, name="attachment_new"),
     path("cases/<int:case_id>/attachments/<int:seq>/", views.attachment, name="attachment"),
+    path("cases/<int:case_id>/acts/<int:seq>/document/", views.act_document, name="act_document"),
 ]

@@ -39,6 +39,8 @@ from tergeu.cases.law import deadline_explain
 from tergeu.cases.models import Case, Participant
 from tergeu.cases.services import participant_admit
 from tergeu.defence.disclosure import defence_view, detail_disclosed
+from tergeu.documents import selectors as documents
+from tergeu.documents.services import language_or_default
 from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
@@ -372,6 +374,22 @@ def attachment(request: HttpRequest, case_id: int, seq: int) -> FileResponse:
     user = _official(request)
     case = access_case(user, case_id=case_id, surface=Surface.WEB, action="download_attachment")
     return attachment_download(case, seq, reader=user, surface=Surface.WEB)
+
+
+@gated
+@require_GET
+def act_document(request: HttpRequest, case_id: int, seq: int) -> HttpResponse:
+    """The act's document as PDF, in the language of `?lang=` (kk, ru, en) or of the page."""
+    document = documents.act_document(
+        _official(request),
+        case_id=case_id,
+        seq=seq,
+        language=language_or_default(request.GET.get("lang")),
+        surface=Surface.WEB,
+    )
+    response = HttpResponse(document.content, content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    return response
 
 
 def _case_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tergeu.cases.watchdog import watchdog_pass
 from tergeu.demo.load import DemoBroken, demo_load
 from tergeu.demo.reference import logins_table
+from tergeu.signing.devca import DEV_PASSWORD
 
 
 class Command(BaseCommand):
@@ -48,6 +50,10 @@ class Command(BaseCommand):
                 f"{s.escalated} escalated, {s.notifications} notifications"
             )
         self._logins()
+        keys = Path(settings.TERGEU_DEV_CA_DIR) / "officials"
+        self.stdout.write(
+            f"\nSigning keys (dev only): {keys}/<username>.p12, password {DEV_PASSWORD}"
+        )
 
     def _logins(self) -> None:
         header = ("username", "password", "role", "agency")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrityConfig(AppConfig):
+    name = "tergeu.integrity"
+    verbose_name = _("Integrity log")

@@ -1,0 +1,75 @@
+"""Rebuild the integrity log from its leaves and check it against the acts, the stored nodes,
+the sequencer's state and every signed tree head. Exits 1 when anything is wrong."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.x509 import load_pem_x509_certificate
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tergeu_verify.checkpoint import key_id
+
+from tergeu.integrity.signer import log_signer
+from tergeu.integrity.verify import act_names, log_verify
+
+
+def _public_der(path: str) -> bytes:
+    """A public key (or an X.509 certificate's) from a PEM file, as DER."""
+    data = Path(path).read_bytes()
+    key: PublicKeyTypes
+    try:
+        if b"CERTIFICATE" in data:
+            key = load_pem_x509_certificate(data).public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise CommandError(f"{path}: not a PEM public key or certificate ({exc})") from exc
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Verify the integrity log: acts' hashes and chains, leaves, stored nodes, the "
+        "sequencer's state, every signed tree head and time-stamp; exit 1 on any problem."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--key",
+            action="append",
+            default=[],
+            metavar="PEM",
+            help="also trust tree heads signed by this public key or certificate (an earlier "
+            "log key); the configured signer's key is always trusted",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        own = log_signer().public_key_der()
+        trusted = {key_id(der): der for der in [own, *map(_public_der, options["key"])]}
+        report = log_verify(trusted)
+        names = act_names(report.problems)
+        for problem in report.problems:
+            act = (
+                f" [{names.get(problem.act_id, f'act id {problem.act_id}')}]"
+                if problem.act_id
+                else ""
+            )
+            self.stdout.write(f"PROBLEM {problem}{act}")
+        if report.more:
+            self.stdout.write(f"PROBLEM … and {report.more} more")
+        verdict = "OK" if not report.count else f"{report.count} problems"
+        queued = f"{report.queued:,} act{'' if report.queued == 1 else 's'} queued"
+        self.stdout.write(
+            f"verified {report.leaves:,} leaves, {report.nodes:,} nodes, {report.heads:,} tree "
+            f"heads, {queued}, in {time.monotonic() - started:.1f} s: {verdict}"
+        )
+        if report.count:
+            sys.exit(1)
