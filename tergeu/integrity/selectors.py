@@ -110,3 +110,23 @@ def log_consistency(*, first: int, second: int | None = None) -> ConsistencyProo
             details={"first": first, "second": second, "latest": signed},
         )
     return ConsistencyProof(first, second, consistency_proof(first, second, stored_nodes))
+
+
+@dataclass(frozen=True)
+class HashStanding:
+    """What the log says of an act's hash, and nothing of its case: whether it is recorded,
+    whether it is placed yet, and if so its proof against the latest signed tree head."""
+
+    recorded: bool
+    proof: InclusionProof | None = None
+
+
+def hash_standing(act_hash: str) -> HashStanding:
+    """Where the act with this hash stands in the log (a hash nobody recorded: not recorded)."""
+    act = Act.objects.filter(hash=act_hash).only("pk").first()
+    if act is None:
+        return HashStanding(recorded=False)
+    try:
+        return HashStanding(recorded=True, proof=act_inclusion(act))
+    except Conflict:
+        return HashStanding(recorded=True)
