@@ -121,3 +121,20 @@ def test_whoever_may_not_see_the_case_gets_not_found(covert: Covert, world: Worl
     for who in (world.ivan, world.oscar, world.victor):
         answer = covert.client(who).get(f"/cases/{covert.case.pk}/export")
         assert_error(answer, 404, "case_not_found")
+
+
+def test_an_export_costs_the_same_queries_however_many_acts(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import open_case
+
+    alice = ApiClient(world.alice)
+    counts = []
+    for notes in (1, 12):
+        case = open_case(world, notes=notes, summary=f"case with {notes} notes")
+        export(alice, case.pk, documents="false")  # the log places its acts
+        with CaptureQueriesContext(connection) as captured:
+            export(alice, case.pk, documents="false")
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts

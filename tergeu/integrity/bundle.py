@@ -23,7 +23,7 @@ from tergeu.cases.compartments import compartments_of
 from tergeu.cases.models import Case
 from tergeu.defence.disclosure import defence_view, disclosed_acts
 from tergeu.documents.services import document_render
-from tergeu.integrity.selectors import act_inclusion
+from tergeu.integrity.selectors import InclusionProof, acts_inclusion
 from tergeu.integrity.services import head_checkpoint, head_sign
 from tergeu.integrity.signer import log_signer
 from tergeu.journal.models import Act
@@ -35,8 +35,10 @@ def case_bundle(
     """The ZIP of `case` as `reader` may see it (the caller has passed the gate)."""
     if defence_view(reader, case) is not None:
         scope = "defence"
-        acts = disclosed_acts(reader, case, surface=surface, action="export").acts
-        chains: list[tuple[str, list[Act]]] = [("case", list(acts))]
+        shown = disclosed_acts(reader, case, surface=surface, action="export").acts
+        # The disclosed acts, with the canonical bytes the disclosure read leaves out.
+        disclosed = Act.objects.filter(pk__in=[a.pk for a in shown]).order_by("seq")
+        chains: list[tuple[str, list[Act]]] = [("case", list(disclosed))]
     else:
         scope = "full"
         journal = Act.objects.filter(case=case, compartment__isnull=True).order_by("seq")
@@ -51,11 +53,12 @@ def case_bundle(
         "log/checkpoint.sig": bytes(head.signature),
         "log/public_key.der": signer.public_key_der(),
     }
+    proofs = acts_inclusion([act for _, chained in chains for act in chained], head)
     entries = []
-    for chain, acts in chains:
+    for chain, chained in chains:
         folder = chain.replace(":", "-")
-        for act in acts:
-            entries.append(_entry(act, chain, folder, head.size, files, language, documents))
+        for act in chained:
+            entries.append(_entry(act, chain, folder, proofs[act.pk], files, language, documents))
     manifest = {
         "format": FORMAT,
         "case": {"register_number": case.register_number, "scope": scope},
@@ -76,14 +79,13 @@ def _entry(
     act: Act,
     chain: str,
     folder: str,
-    size: int,
+    proof: InclusionProof,
     files: dict[str, bytes],
     language: str,
     documents: bool,
 ) -> dict[str, Any]:
     path = f"acts/{folder}/{act.seq:06d}.json"
     files[path] = bytes(act.canonical)
-    proof = act_inclusion(act, tree_size=size)
     entry: dict[str, Any] = {
         "chain": chain,
         "seq": act.seq,

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from tergeu_verify.merkle import Coordinate, consistency_proof, inclusion_proof
+from tergeu_verify.merkle import (
+    Coordinate,
+    consistency_proof,
+    hashes_for,
+    inclusion_proof,
+    inclusion_ranges,
+    range_subtrees,
+)
 
 from tergeu.errors import Conflict, InvalidInput, NotFound
 from tergeu.integrity.models import LogEntry, LogNode, TreeHead
@@ -88,6 +95,31 @@ def act_inclusion(act: Act, *, tree_size: int | None = None) -> InclusionProof:
         )
     path = inclusion_proof(index, head.size, stored_nodes)
     return InclusionProof(act, index, bytes(entry.leaf_hash), head, path)
+
+
+def acts_inclusion(acts: Sequence[Act], head: TreeHead) -> dict[int, InclusionProof]:
+    """The proofs of many acts against one signed head (an export): their entries in one query,
+    every node their paths need in at most two more. Acts not in that head are left out."""
+    entries = LogEntry.objects.filter(act__in=acts, leaf_index__lt=head.size).values_list(
+        "act_id", "leaf_index", "leaf_hash"
+    )
+    placed = {
+        act_id: (index, bytes(digest)) for act_id, index, digest in entries if index is not None
+    }
+    ranges = {act_id: inclusion_ranges(index, head.size) for act_id, (index, _) in placed.items()}
+    wanted = sorted({c for rs in ranges.values() for a, b in rs for c in range_subtrees(a, b)})
+    nodes = stored_nodes(wanted)
+
+    def read(coordinates: Sequence[Coordinate]) -> Mapping[Coordinate, bytes]:
+        return {c: nodes[c] for c in coordinates if c in nodes}
+
+    return {
+        act.pk: InclusionProof(
+            act, placed[act.pk][0], placed[act.pk][1], head, hashes_for(ranges[act.pk], read)
+        )
+        for act in acts
+        if act.pk in placed
+    }
 
 
 @dataclass(frozen=True)

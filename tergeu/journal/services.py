@@ -123,28 +123,15 @@ def act_append(
         if kind == "decision":
             _decider_check(locked, clean_payload["request"], actor)
         act_kind.guard(locked, model)
-        capacity = verdict.capacity
-        canonical = act_document(
+        act = _act_new(
             register_number=new.register_number,
             seq=seq,
             kind=kind,
             payload=clean_payload,
-            actor_id=actor.pk,
-            actor_role=capacity,
-            performed_at=performed_at,
-            recorded_at=recorded_at,
-            prev_hash=locked.last_hash,
-        )
-        act = Act(
-            seq=seq,
-            kind=kind,
-            payload=clean_payload,
             actor=actor,
-            actor_role=capacity,
+            capacity=verdict.capacity,
             performed_at=performed_at,
             recorded_at=recorded_at,
-            canonical=canonical,
-            hash=sha256_hex(canonical),
             prev_hash=locked.last_hash,
         )
         locked.last_seq, locked.last_hash = seq, act.hash
@@ -242,32 +229,20 @@ def compartment_append(
             compartment = compartment_open(
                 locked, opener=actor, role=verdict.capacity, at=performed_at
             )
-        canonical = act_document(
+        act = _act_new(
             register_number=locked.register_number,
             seq=seq,
             kind=kind,
             payload=payload,
-            actor_id=actor.pk,
-            actor_role=verdict.capacity,
-            performed_at=performed_at,
-            recorded_at=recorded_at,
-            prev_hash=compartment.last_hash,
-            compartment=compartment.number,
-        )
-        act = Act.objects.create(
-            case=locked,
-            compartment=compartment,
-            seq=seq,
-            kind=kind,
-            payload=payload,
             actor=actor,
-            actor_role=verdict.capacity,
+            capacity=verdict.capacity,
             performed_at=performed_at,
             recorded_at=recorded_at,
-            canonical=canonical,
-            hash=sha256_hex(canonical),
             prev_hash=compartment.last_hash,
+            compartment=compartment,
         )
+        act.case = locked
+        act.save(force_insert=True)
         log_enqueue(act=act)
         compartment.last_seq, compartment.last_hash = seq, act.hash
         part_store(locked, compartment, part, part_of(verdict.state), at=performed_at)
@@ -275,6 +250,48 @@ def compartment_append(
         members = set(compartment.members.values_list("official_id", flat=True))
         notices_deliver(locked, verdict.notices, seq=seq, only=members)
     return act
+
+
+def _act_new(
+    *,
+    register_number: str,
+    seq: int,
+    kind: str,
+    payload: dict[str, Any],
+    actor: Official,
+    capacity: str,
+    performed_at: datetime,
+    recorded_at: datetime,
+    prev_hash: str,
+    compartment: Compartment | None = None,
+) -> Act:
+    """The act, not yet saved: its canonical bytes, their hash and its link to `prev_hash` (the
+    case's chain, or the compartment's)."""
+    canonical = act_document(
+        register_number=register_number,
+        seq=seq,
+        kind=kind,
+        payload=payload,
+        actor_id=actor.pk,
+        actor_role=capacity,
+        performed_at=performed_at,
+        recorded_at=recorded_at,
+        prev_hash=prev_hash,
+        compartment=compartment.number if compartment is not None else None,
+    )
+    return Act(
+        compartment=compartment,
+        seq=seq,
+        kind=kind,
+        payload=payload,
+        actor=actor,
+        actor_role=capacity,
+        performed_at=performed_at,
+        recorded_at=recorded_at,
+        canonical=canonical,
+        hash=sha256_hex(canonical),
+        prev_hash=prev_hash,
+    )
 
 
 def act_kinds_open(actor: Official, case: Case) -> set[str]:

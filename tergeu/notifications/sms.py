@@ -5,6 +5,7 @@ outbox retries). Console and file gateways are for development, the locmem gatew
 from __future__ import annotations
 
 import sys
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -19,7 +20,7 @@ class GatewayError(Exception):
     """The gateway did not take the message; the outbox will try again."""
 
 
-class SmsGateway:
+class SmsGateway(ABC):
     """Send one text message to one phone number (E.164, e.g. +77011234567)."""
 
     # A gateway that reports delivery later (a delivery receipt calls
@@ -27,8 +28,9 @@ class SmsGateway:
     # that does not, has delivered it when `send` returns.
     receipts: ClassVar[bool] = False
 
+    @abstractmethod
     def send(self, phone: str, text: str) -> None:
-        raise NotImplementedError
+        """Hand the message over; raise (GatewayError or any error) when it was not taken."""
 
 
 class ConsoleGateway(SmsGateway):
