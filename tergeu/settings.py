@@ -304,3 +304,12 @@ TERGEU_SEAL_PASSWORD = env_str(
     "TERGEU_SEAL_PASSWORD",
     "tergeu-dev" if DEV_MODE else "",  # noqa: S105 - the dev CA's published password
 )
+# Officials' keys kept on the server, <username>.p12 (development and demonstrations: an
+# official's key belongs in their own signing application). Empty: signing on the server is off.
+TERGEU_SIGNING_SERVER_KEYS = env_str(
+    "TERGEU_SIGNING_SERVER_KEYS", str(TERGEU_DEV_CA_DIR / "officials") if DEV_MODE else ""
+)
+TERGEU_SIGNING_SERVER_KEY_PASSWORD = env_str(
+    "TERGEU_SIGNING_SERVER_KEY_PASSWORD",
+    "tergeu-dev" if DEV_MODE else "",  # noqa: S105 - the dev CA's published password
+)

@@ -32,6 +32,7 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.TERGEU_SIGNING_TRUST_ROOTS = [str(dev_ca / "ca.pem")]
     settings.TERGEU_SIGNING_CRLS = [str(dev_ca / "crl.pem")]
     settings.TERGEU_SEAL_P12 = str(dev_ca / "seal.p12")
+    settings.TERGEU_SIGNING_SERVER_KEYS = str(dev_ca / "officials")
 
 
 @pytest.fixture(autouse=True)

@@ -113,6 +113,21 @@ HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}/acts/{seq}/document"),
     Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/document"),
     Endpoint("GET", "/api/v1/reports/{report_id}/document"),
+    # Signing acts' documents (tests/test_act_signing.py).
+    Endpoint("GET", "/api/v1/cases/{case_id}/acts/{seq}/signatures"),
+    Endpoint("POST", "/api/v1/cases/{case_id}/acts/{seq}/signatures", {"lang": "ru"}),
+    Endpoint("POST", "/api/v1/cases/{case_id}/acts/{seq}/signatures/prepare", {"lang": "ru"}),
+    Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/signatures"),
+    Endpoint(
+        "POST",
+        "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/signatures",
+        {"lang": "ru"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/signatures/prepare",
+        {"lang": "ru"},
+    ),
     Endpoint("POST", "/api/v1/reports/{report_id}/decision", REFUSE),
     Endpoint(
         "POST", "/api/v1/cases/{case_id}/defence/appointments", {"party": CLIENT, "lawyer_id": 1}
@@ -310,6 +325,7 @@ READS = [
     ("/cases/{case_id}/acts/allowed", "view_case", True),
     ("/cases/{case_id}/attachments/{seq}", "download_attachment", True),
     ("/cases/{case_id}/acts/{seq}/document", "download_document", True),
+    ("/cases/{case_id}/acts/{seq}/signatures", "view_signatures", True),
     ("/reports/{report_id}/document", "download_document", False),
     ("/reports", "list_reports", False),
     ("/reports/{report_id}", "view_report", False),

@@ -100,6 +100,27 @@ def test_demo_journal_verifies(demo: str) -> None:
     call_command("verify_journal", "--quiet", stdout=StringIO())
 
 
+def test_one_demo_case_is_signed_and_its_bundle_verifies(demo: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from tergeu_verify.verify import Trust, verify_bundle
+
+    from tergeu.integrity.bundle import case_bundle
+    from tergeu.integrity.signer import log_signer
+    from tergeu.signing.devca import dev_ca_open
+    from tergeu.signing.models import SignedDocument
+
+    rows = list(SignedDocument.objects.select_related("act__case", "signer"))
+    assert {row.role for row in rows} == {"author", "decision"}
+    assert len({row.act.case_id for row in rows}) == 1
+    case = rows[0].act.case
+    assert len({row.act_id for row in rows if row.role == "author"}) == case.last_seq
+    bundle = case_bundle(rows[0].signer, case, surface="api", language="ru")
+    root = dev_ca_open().certificate.public_bytes(serialization.Encoding.PEM)
+    report = verify_bundle(bundle, Trust(roots=[root], log_keys=[log_signer().public_key_der()]))
+    assert report.ok, [str(f) for f in report.problems]
+    assert sum("valid signature" in f.what for f in report.findings) == case.last_seq
+
+
 def test_demo_load_refuses_outside_dev_mode(db: Any, settings: Any) -> None:
     settings.DEV_MODE = False
     with pytest.raises(CommandError, match="dev mode"):

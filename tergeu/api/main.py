@@ -149,6 +149,10 @@ from tergeu.api import documents  # noqa: E402
 
 api.add_router("", documents.router)
 
+from tergeu.api import signatures  # noqa: E402
+
+api.add_router("", signatures.router)
+
 from tergeu.api import evidence  # noqa: E402
 
 api.add_router("", evidence.router)

@@ -12,6 +12,7 @@ from typing import IO
 import filetype
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -126,3 +127,29 @@ def attachment_add(
         return CaseAttachment.objects.create(
             case=case, blob=blob_keep(upload), filename=filename, seq=act.seq, uploaded_by=actor
         )
+
+
+def blob_put(data: bytes, mime: str) -> Blob:
+    """The blob of `data`, made by the system itself (a signed document): stored once by its
+    SHA-256, like an upload."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    blob, _created = Blob.objects.get_or_create(
+        sha256=sha256, defaults={"size": len(data), "mime": mime, "stored_at": clock.now()}
+    )
+    name = blob_storage_name(sha256)
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(data))
+    return blob
+
+
+def blob_read(blob: Blob) -> bytes:
+    with default_storage.open(blob.storage_name, "rb") as stored:
+        data: bytes = stored.read()
+    if hashlib.sha256(data).hexdigest() != blob.sha256:
+        raise AppError(
+            _("A stored file does not match its SHA-256: the document store was altered."),
+            code="blob_corrupt",
+            details={"sha256": blob.sha256},
+            status=500,
+        )
+    return data

@@ -5,13 +5,16 @@ does not verify."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from tergeu.cases.models import Case
 from tergeu.demo.reference import officials_identify, reference_load
 from tergeu.demo.scenario import DemoSummary, cases_load
 from tergeu.errors import AppError
+from tergeu.journal.models import Act
 from tergeu.journal.verify import Problem, verify_case
 from tergeu.registry.models import CrimeReport
+from tergeu.signing.acts import act_sign
 from tergeu.signing.devca import dev_certificates_issue
 
 
@@ -32,6 +35,7 @@ def demo_load() -> DemoSummary | None:
         if Case.objects.exists() or CrimeReport.objects.exists():
             return None
         summary = cases_load(ref)
+        demo_sign()
         problems: list[Problem] = []
         for case in Case.objects.order_by("pk"):
             problems.extend(verify_case(case))
@@ -41,3 +45,24 @@ def demo_load() -> DemoSummary | None:
                 details={"problems": len(problems)},
             )
         return summary
+
+
+def demo_sign(language: str = "ru") -> Case | None:
+    """Sign the documents of one demo case as its officials would, with their development
+    keys: the case with the most decisions, so that it shows authors' signatures and the
+    countersignatures of agreements, approvals and sanctions. (Every act of every case would
+    take seconds of signing on each load; the others stay unsigned.)"""
+    decisions = Count("acts", filter=Q(acts__kind="decision", acts__compartment__isnull=True))
+    case = Case.objects.annotate(decisions=decisions).order_by("-decisions", "pk").first()
+    if case is None:
+        return None
+    journal = Act.objects.filter(case=case, compartment__isnull=True).select_related(
+        "case", "actor"
+    )
+    acts = {act.seq: act for act in journal.order_by("seq")}
+    for act in acts.values():
+        act_sign(act.actor, act, language)
+        request = acts.get(act.payload.get("request")) if act.kind == "decision" else None
+        if request is not None:
+            act_sign(act.actor, request, language)
+    return case

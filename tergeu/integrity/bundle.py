@@ -15,10 +15,13 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509 as asn1_x509
 from tergeu_verify.checkpoint import checkpoint_body
 from tergeu_verify.verify import FORMAT, MANIFEST
 
 from tergeu.accounts.models import Official
+from tergeu.attachments.services import blob_read
 from tergeu.cases.compartments import compartments_of
 from tergeu.cases.models import Case
 from tergeu.defence.disclosure import defence_view, disclosed_acts
@@ -27,14 +30,20 @@ from tergeu.integrity.selectors import InclusionProof, acts_inclusion
 from tergeu.integrity.services import head_checkpoint, head_sign
 from tergeu.integrity.signer import log_signer
 from tergeu.journal.models import Act
+from tergeu.signing.acts import DecisionShown, revisions_of, visible_revisions
+from tergeu.signing.models import SignedDocument
+from tergeu.signing.trust import trust_store
 
 
 def case_bundle(
     reader: Official, case: Case, *, surface: str, language: str, documents: bool = True
 ) -> bytes:
     """The ZIP of `case` as `reader` may see it (the caller has passed the gate)."""
-    if defence_view(reader, case) is not None:
+    view = defence_view(reader, case)
+    decision_shown: DecisionShown = None
+    if view is not None:
         scope = "defence"
+        decision_shown = view.grounds.__contains__
         shown = disclosed_acts(reader, case, surface=surface, action="export").acts
         # The disclosed acts, with the canonical bytes the disclosure read leaves out.
         disclosed = Act.objects.filter(pk__in=[a.pk for a in shown]).order_by("seq")
@@ -53,12 +62,21 @@ def case_bundle(
         "log/checkpoint.sig": bytes(head.signature),
         "log/public_key.der": signer.public_key_der(),
     }
-    proofs = acts_inclusion([act for _, chained in chains for act in chained], head)
+    every = [act for _, chained in chains for act in chained]
+    proofs = acts_inclusion(every, head)
+    signed = revisions_of(every, language) if documents else {}
     entries = []
     for chain, chained in chains:
         folder = chain.replace(":", "-")
         for act in chained:
-            entries.append(_entry(act, chain, folder, proofs[act.pk], files, language, documents))
+            entry = _entry(act, chain, folder, proofs[act.pk], files)
+            if documents:
+                rows = visible_revisions(signed[act.pk], decision_shown)
+                entry["document"] = _document(act, folder, rows, files, language)
+            entries.append(entry)
+    roots = [certificate_pem_of(root) for root in trust_store().roots]
+    for index, root in enumerate(roots, start=1):
+        files[f"certificates/root-{index}.pem"] = root
     manifest = {
         "format": FORMAT,
         "case": {"register_number": case.register_number, "scope": scope},
@@ -70,23 +88,18 @@ def case_bundle(
             "algorithm": head.algorithm,
         },
         "acts": entries,
+        "trust_roots": [f"certificates/root-{index}.pem" for index in range(1, len(roots) + 1)],
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     return _zipped(manifest, files.items())
 
 
 def _entry(
-    act: Act,
-    chain: str,
-    folder: str,
-    proof: InclusionProof,
-    files: dict[str, bytes],
-    language: str,
-    documents: bool,
+    act: Act, chain: str, folder: str, proof: InclusionProof, files: dict[str, bytes]
 ) -> dict[str, Any]:
     path = f"acts/{folder}/{act.seq:06d}.json"
     files[path] = bytes(act.canonical)
-    entry: dict[str, Any] = {
+    return {
         "chain": chain,
         "seq": act.seq,
         "kind": act.kind,
@@ -96,17 +109,34 @@ def _entry(
         "proof": [h.hex() for h in proof.path],
         "document": None,
     }
-    if documents:
-        pdf = document_render(act, language)
-        pdf_path = f"documents/{folder}/{act.seq:06d}-{language}.pdf"
-        files[pdf_path] = pdf
-        # The documents are not signed yet: no signer is expected on them.
-        entry["document"] = {
-            "path": pdf_path,
-            "sha256": hashlib.sha256(pdf).hexdigest(),
-            "signers": [],
-        }
-    return entry
+
+
+def _document(
+    act: Act, folder: str, rows: list[SignedDocument], files: dict[str, bytes], language: str
+) -> dict[str, Any]:
+    """The act's document as signed (its latest revision the reader may see), with who signed
+    it in order; a document its author has not signed yet, as rendered, with no signer."""
+    pdf = blob_read(rows[-1].pdf) if rows else document_render(act, language)
+    path = f"documents/{folder}/{act.seq:06d}-{language}.pdf"
+    files[path] = pdf
+    return {
+        "path": path,
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+        "signers": [
+            {
+                "iin": row.signer_iin,
+                "role": row.role,
+                "capacity": (row.decision or act).actor_role,
+                "decision": row.decision.seq if row.decision is not None else None,
+            }
+            for row in rows
+        ],
+    }
+
+
+def certificate_pem_of(certificate: asn1_x509.Certificate) -> bytes:
+    armored: bytes = asn1_pem.armor("CERTIFICATE", certificate.dump())
+    return armored
 
 
 def _zipped(manifest: dict[str, Any], files: Iterable[tuple[str, bytes]]) -> bytes:

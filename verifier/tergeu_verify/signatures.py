@@ -32,11 +32,25 @@ def signer_iin(certificate: Any) -> str:
     return serial.removeprefix("IIN")
 
 
+def _keywords(reader: PdfFileReader, revision: int) -> str:
+    """The /Keywords of the document's information dictionary as it stood at `revision`."""
+    try:
+        info = reader.get_historical_resolver(revision).trailer_view["/Info"]
+        return str(info.get("/Keywords", ""))
+    except Exception:  # no information dictionary: no keywords
+        return ""
+
+
 def pdf_signatures(
-    pdf: bytes, roots: Sequence[bytes], *, expected: Sequence[Mapping[str, Any]]
+    pdf: bytes,
+    roots: Sequence[bytes],
+    *,
+    expected: Sequence[Mapping[str, Any]],
+    act_hash: str | None = None,
 ) -> list[str]:
     """Every problem with the signatures of `pdf` (empty: all valid, by the expected signers,
-    in order, the last covering the whole file)."""
+    in order, the last covering the whole file; and, given `act_hash`, the document the first
+    of them signed names that act in its keywords, as tergeu's documents do)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = list(reader.embedded_signatures)
@@ -44,6 +58,10 @@ def pdf_signatures(
         return [f"not a readable PDF: {exc}"]
     if len(signatures) != len(expected):
         return [f"{len(signatures)} signature(s), the act names {len(expected)} signer(s)"]
+    if act_hash is not None:
+        revision = signatures[0].signed_revision if signatures else reader.xrefs.total_revisions - 1
+        if act_hash not in _keywords(reader, revision).split():
+            return ["the document does not name this act (its keywords carry another act's hash)"]
     context = ValidationContext(trust_roots=_certificates(roots), allow_fetching=False)
     problems = []
     for index, (signature, signer) in enumerate(zip(signatures, expected, strict=True)):

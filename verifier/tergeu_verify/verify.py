@@ -251,11 +251,21 @@ def _documents(
         if hashlib.sha256(pdf).hexdigest() != document.get("sha256"):
             report.bad(where, "its bytes are not the document the act names")
             continue
-        problems = pdf_signatures(pdf, roots, expected=document.get("signers", []))
+        signers = document.get("signers", [])
+        problems = pdf_signatures(pdf, roots, expected=signers, act_hash=entry.get("hash"))
         for problem in problems:
             report.bad(where, problem)
         if not problems:
-            report.good(where, f"{len(document.get('signers', []))} signature(s) valid")
+            report.good(where, _signed_by(signers))
+
+
+def _signed_by(signers: list[dict[str, Any]]) -> str:
+    if not signers:
+        return "not signed yet (its author has not signed it)"
+    named = ", ".join(
+        f"IIN {s.get('iin') or '?'} ({s.get('capacity') or s.get('role')})" for s in signers
+    )
+    return f"{len(signers)} valid signature(s): {named}"
 
 
 def summary(report: Report, verbose: bool = False) -> Iterable[str]:
