@@ -275,6 +275,9 @@ TERGEU_LOG_KEY_PATH = env_str("TERGEU_LOG_KEY_PATH", str(VAR_DIR / "integrity" /
 TERGEU_LOG_HEAD_MAX_AGE_SECONDS = env_int("TERGEU_LOG_HEAD_MAX_AGE_SECONDS", 3600)
 TERGEU_TSA_URL = env_str("TERGEU_TSA_URL")
 TERGEU_TSA_TIMEOUT = env_int("TERGEU_TSA_TIMEOUT", 10)
+# The CA certificates (files or directories) a timestamp authority's certificate must chain to;
+# a token that does not is not kept.
+TERGEU_TSA_TRUST_ROOTS = env_list("TERGEU_TSA_TRUST_ROOTS")
 
 # Signatures (docs/signing.md). The trust store: CA certificates trusted as roots, intermediates
 # that help build paths, and CRLs — files or directories. In dev mode, the development CA that

@@ -5,6 +5,7 @@ those who may read the act; consistency proofs; and `verify_log` finding every S
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import importlib
@@ -865,7 +866,9 @@ def test_an_act_outside_the_log_is_found(logged: Case) -> None:
 # --- RFC 3161 time-stamps ---------------------------------------------------------------------
 
 
-def _dummy_tsa() -> Any:
+def _dummy_tsa(trusted_in: Path | None = None) -> Any:
+    """A timestamp authority answering locally (pyHanko's DummyTimeStamper); with
+    `trusted_in`, its certificate is written there and made the TSA trust store."""
     from asn1crypto import keys
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.timestamps import DummyTimeStamper
@@ -887,6 +890,11 @@ def _dummy_tsa() -> Any:
     der_key = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
+    if trusted_in is not None:
+        from django.conf import settings
+
+        (trusted_in / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        settings.TERGEU_TSA_TRUST_ROOTS = [str(trusted_in / "tsa.pem")]
     return DummyTimeStamper(
         tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         tsa_key=keys.PrivateKeyInfo.load(der_key),
@@ -894,7 +902,7 @@ def _dummy_tsa() -> Any:
 
 
 def test_heads_are_time_stamped_when_an_authority_is_configured(
-    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from tergeu.integrity import services
 
@@ -903,7 +911,7 @@ def test_heads_are_time_stamped_when_an_authority_is_configured(
     log_integrate()
     assert not HeadTimestamp.objects.exists()
     settings.TERGEU_TSA_URL = "http://tsa.test/"
-    tsa = _dummy_tsa()
+    tsa = _dummy_tsa(tmp_path)
     monkeypatch.setattr(services, "tsa_stamper", lambda: tsa)
 
     head = head_sign()
@@ -927,6 +935,54 @@ def test_heads_are_time_stamped_when_an_authority_is_configured(
     assert moved is not None
     assert problems == [
         f"PROBLEM time-stamp {moved.pk} of tree head {other.pk}: is not over the tree head's signed bytes"
+    ]
+
+
+def test_a_token_of_an_untrusted_or_forged_authority_is_refused(
+    world: World,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    from asn1crypto import cms
+
+    from tergeu.integrity import services
+
+    settings.TERGEU_TSA_URL = "http://tsa.test/"
+    _dummy_tsa(tmp_path)  # the trusted authority
+    stranger = _dummy_tsa()  # an authority nobody trusts
+    monkeypatch.setattr(services, "tsa_stamper", lambda: stranger)
+    open_case(world, notes=0)
+
+    head = head_sign()
+
+    assert not HeadTimestamp.objects.exists()
+    assert "is not trusted" in caplog.text
+    # Tokens put in the database by hand: the stranger's, and a trusted one with its
+    # signature changed, are both named by verify_log.
+    trusted = _dummy_tsa(tmp_path)
+    body = checkpoint_body(head_checkpoint(head))
+    for stamper in (stranger, trusted):
+        token = asyncio.run(stamper.async_timestamp(hashlib.sha256(body).digest(), "sha256"))
+        HeadTimestamp.objects.create(
+            head=head, authority="x", token=token.dump(), stamped_at=clock.now()
+        )
+    forged = cms.ContentInfo.load(bytes(HeadTimestamp.objects.order_by("id").last().token))
+    signer_info = forged["content"]["signer_infos"][0]
+    signature = bytearray(signer_info["signature"].native)
+    signature[10] ^= 1
+    signer_info["signature"] = bytes(signature)
+    HeadTimestamp.objects.create(
+        head=head, authority="x", token=forged.dump(force=True), stamped_at=clock.now()
+    )
+    _status, problems = verify_log()
+    first, _good, last = HeadTimestamp.objects.order_by("id")
+    assert problems == [
+        f"PROBLEM time-stamp {first.pk} of tree head {head.pk}: the timestamp authority's "
+        "certificate is not trusted (TERGEU_TSA_TRUST_ROOTS)",
+        f"PROBLEM time-stamp {last.pk} of tree head {head.pk}: the timestamp authority's "
+        "signature does not verify",
     ]
 
 

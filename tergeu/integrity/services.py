@@ -20,6 +20,7 @@ from tergeu_verify.merkle import Frontier, leaf_hash
 from tergeu import clock
 from tergeu.integrity.models import HeadTimestamp, LogEntry, LogNode, LogState, TreeHead
 from tergeu.integrity.signer import log_signer, signer_key_id
+from tergeu.integrity.timestamps import token_problem
 from tergeu.journal.models import Act
 
 logger = logging.getLogger(__name__)
@@ -172,19 +173,24 @@ def tsa_stamper() -> Any:
 
 
 def head_timestamp(head: TreeHead) -> HeadTimestamp | None:
-    """Ask the timestamp authority to time-stamp `head`'s signed bytes and keep its token. No
-    authority configured: nothing. An authority that fails is logged and the head stays
-    without a token: the log does not wait for a third party."""
+    """Ask the timestamp authority to time-stamp `head`'s signed bytes and keep its token when
+    it is valid and the authority trusted (`token_problem`). No authority configured: nothing.
+    An authority that fails, or answers with a token that does not pass, is logged and the head
+    stays without a token: the log does not wait for a third party."""
     stamper = tsa_stamper()
     if stamper is None:
         return None
     from pyhanko.sign.timestamps import TimestampRequestError
 
-    digest = hashlib.sha256(checkpoint_body(head_checkpoint(head))).digest()
+    body = checkpoint_body(head_checkpoint(head))
     try:
-        token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
+        token = asyncio.run(stamper.async_timestamp(hashlib.sha256(body).digest(), "sha256"))
     except (TimestampRequestError, OSError, TimeoutError, ValueError) as exc:
         logger.warning("tree head %s: no time-stamp from %s: %s", head.pk, stamper, exc)
+        return None
+    problem = token_problem(token.dump(), body)
+    if problem is not None:
+        logger.warning("tree head %s: time-stamp from %s refused: %s", head.pk, stamper, problem)
         return None
     info = token["content"]["encap_content_info"]["content"].parsed
     return HeadTimestamp.objects.create(

@@ -94,6 +94,12 @@ def _crls(files: list[Path]) -> tuple[bytes, ...]:
     return tuple(loaded)
 
 
+def certificates_at(paths: Iterable[str]) -> tuple[asn1_x509.Certificate, ...]:
+    """The certificates in the files named and in the certificate files of the directories
+    named (another trust store than the signers', e.g. timestamp authorities')."""
+    return _certificates(_files(paths, CERTIFICATE_SUFFIXES))
+
+
 _cache: dict[tuple[object, ...], TrustStore] = {}
 
 
