@@ -68,8 +68,8 @@ def build(count: int) -> tuple[bytes, list[bytes], bytes, bytes]:
     from tergeu.signing.devca import authority_make, certificate_issue, p12_make
 
     now = datetime.now(UTC)
-    span = {"not_before": now - timedelta(days=1), "not_after": now + timedelta(days=30)}
-    ca = authority_make("Bench CA", **span)
+    not_before, not_after = now - timedelta(days=1), now + timedelta(days=30)
+    ca = authority_make("Bench CA", not_before=not_before, not_after=not_after)
     keys = []
     for iin in IINS:
         subject = Name(
@@ -78,7 +78,9 @@ def build(count: int) -> tuple[bytes, list[bytes], bytes, bytes]:
                 NameAttribute(NameOID.SERIAL_NUMBER, f"IIN{iin}"),
             ]
         )
-        key, certificate = certificate_issue(ca, subject, **span)
+        key, certificate = certificate_issue(
+            ca, subject, not_before=not_before, not_after=not_after
+        )
         p12 = p12_make(key, certificate, [ca[1]], "bench")
         keys.append(signers.SimpleSigner.load_pkcs12_data(p12, [], passphrase=b"bench"))
 

@@ -299,6 +299,9 @@ if TERGEU_SIGNING_REVOCATION_MODE not in {"soft-fail", "hard-fail", "require"}:
 # Fetch revocation data over the network (OCSP responders and CRL distribution points named in
 # the certificates).
 TERGEU_SIGNING_FETCH_REVOCATION = env_bool("TERGEU_SIGNING_FETCH_REVOCATION", False)
+# How long a server-side key, once opened and its chain and revocation checked, is used without
+# checking them again (a change of the trust store's files rechecks at once).
+TERGEU_SIGNING_KEY_RECHECK_SECONDS = env_int("TERGEU_SIGNING_KEY_RECHECK_SECONDS", 60)
 # The system's own seal: a PKCS#12 key and its password.
 TERGEU_SEAL_P12 = env_str(
     "TERGEU_SEAL_P12", str(TERGEU_DEV_CA_DIR / "seal.p12") if DEV_MODE else ""

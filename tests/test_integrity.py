@@ -968,7 +968,9 @@ def test_a_token_of_an_untrusted_or_forged_authority_is_refused(
         HeadTimestamp.objects.create(
             head=head, authority="x", token=token.dump(), stamped_at=clock.now()
         )
-    forged = cms.ContentInfo.load(bytes(HeadTimestamp.objects.order_by("id").last().token))
+    trusted_stamp = HeadTimestamp.objects.order_by("id").last()
+    assert trusted_stamp is not None
+    forged = cms.ContentInfo.load(bytes(trusted_stamp.token))
     signer_info = forged["content"]["signer_infos"][0]
     signature = bytearray(signer_info["signature"].native)
     signature[10] ^= 1

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,14 @@ class Vocabulary:
 
 
 def vocabulary_load(path: Path) -> Vocabulary:
+    """The vocabulary file at `path`, read again only when it changes (templates are edited
+    without a restart)."""
+    stat = path.stat()
+    return _vocabulary_read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _vocabulary_read(path: Path, _mtime_ns: int, _size: int) -> Vocabulary:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     return Vocabulary(
         words=data.get("words", {}),
@@ -88,11 +96,20 @@ class Names:
         wanted = set(parties)
         iins = [p[4:] for p in wanted if p.startswith("iin:")]
         bins = [p[4:] for p in wanted if p.startswith("bin:")]
-        named = {f"iin:{p.iin}": p.full_name for p in Person.objects.filter(iin__in=iins)}
-        named |= {f"bin:{e.bin}": e.name for e in LegalEntity.objects.filter(bin__in=bins)}
+        named: dict[str, str] = {}
+        if iins:
+            named |= {f"iin:{p.iin}": p.full_name for p in Person.objects.filter(iin__in=iins)}
+        if bins:
+            named |= {f"bin:{e.bin}": e.name for e in LegalEntity.objects.filter(bin__in=bins)}
+        officials = Official.objects.only("last_name", "first_name", "patronymic", "username")
+        wanted_agencies = set(agency_ids)
         return cls(
-            officials=Official.objects.in_bulk(set(official_ids)),
-            agencies=Agency.objects.select_related("region").in_bulk(set(agency_ids)),
+            officials=officials.in_bulk(set(official_ids)),
+            agencies=(
+                Agency.objects.select_related("region").in_bulk(wanted_agencies)
+                if wanted_agencies
+                else {}
+            ),
             parties=named,
         )
 

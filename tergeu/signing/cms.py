@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from django.conf import settings
 from django.utils.translation import gettext as _
 from pyhanko.sign.signers.pdf_cms import SimpleSigner
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
@@ -24,7 +27,7 @@ from tergeu.accounts.models import Official
 from tergeu.signing.certificates import KEY_USAGE, SignerInfo, certificate_check, signer_info
 from tergeu.signing.errors import SignatureRefused
 from tergeu.signing.pdf import DIGEST
-from tergeu.signing.trust import chain_check, run, validation_context
+from tergeu.signing.trust import TrustStore, chain_check, run, trust_store, validation_context
 
 KEY_USAGE_CONSTRAINTS = KeyUsageConstraints(key_usage=set(KEY_USAGE), match_all_key_usages=True)
 
@@ -37,8 +40,34 @@ class Pkcs12:
     password: str
 
 
+@dataclass(frozen=True)
+class _Opened:
+    signer: SimpleSigner
+    certificate: x509.Certificate
+    store: TrustStore  # the trust store its chain was checked against
+    checked: float  # time.monotonic() of that check
+
+
+# Keys opened and checked recently, by (SHA-256 of the file and password, official): opening a
+# PKCS#12 file and checking its chain costs more than a tenth of a signature.
+_opened: dict[tuple[str, int | None], _Opened] = {}
+_OPENED_MAX = 256
+
+
 def p12_signer(p12: Pkcs12, official: Official | None) -> SimpleSigner:
-    """The signer in a PKCS#12 file, after its certificate passed every check for now."""
+    """The signer in a PKCS#12 file, after its certificate passed every check for now.
+
+    The holder, validity and key usage are checked at every call; the chain and revocation
+    once per TERGEU_SIGNING_KEY_RECHECK_SECONDS for the same file, and at once whenever the
+    trust store's files (roots, CRLs) change."""
+    digest = hashlib.sha256(p12.data + b"\0" + p12.password.encode("utf-8")).hexdigest()
+    key = (digest, official.pk if official is not None else None)
+    store = trust_store()
+    opened = _opened.get(key)
+    fresh = time.monotonic() - settings.TERGEU_SIGNING_KEY_RECHECK_SECONDS
+    if opened is not None and opened.store is store and opened.checked >= fresh:
+        certificate_check(opened.certificate, official=official, at=clock.now())
+        return opened.signer
     unreadable = SignatureRefused(
         _(
             "The key file cannot be opened: it is damaged, the password is wrong or it has no certificate."
@@ -57,6 +86,9 @@ def p12_signer(p12: Pkcs12, official: Official | None) -> SimpleSigner:
     certificate = x509.load_der_x509_certificate(signer.signing_cert.dump())
     certificate_check(certificate, official=official, at=clock.now())
     chain_check(certificate, others=list(signer.cert_registry))
+    if len(_opened) >= _OPENED_MAX:
+        _opened.clear()
+    _opened[key] = _Opened(signer, certificate, store, time.monotonic())
     return signer
 
 

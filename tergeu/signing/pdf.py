@@ -35,6 +35,10 @@ SUBFILTER = SigSeedSubFilter.PADES
 # Room for the CMS, in hex digits (two per byte): 16 KiB of DER holds an RSA-4096 signature
 # with a chain of four certificates, more than NCALayer returns for a Kazakh key.
 RESERVED_HEX = 32768
+# Bytes of a CMS beyond its certificates: an RSA-4096 signature (512), the signed attributes
+# (content type, digest, signing time, signing certificate v2, algorithm protection: < 400) and
+# the structure around them, with room to spare.
+CMS_OVERHEAD = 3072
 # pyHanko's built-in stamp font covers Latin only, so the widget says who signed by IIN; the
 # document's own signature block (rendered with the document) carries the names.
 STAMP = TextStampStyle(stamp_text="Digitally signed\n%(holder)s\n%(ts)s", border_width=1)
@@ -105,10 +109,21 @@ def pades_sign(
         meta, signer=signer, stamp_style=STAMP, new_field_spec=_field_spec(name, placement)
     )
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params={"holder": holder})
+        output = pdf_signer.sign_pdf(
+            writer, appearance_text_params={"holder": holder}, bytes_reserved=_reserved(signer)
+        )
     except (SigningError, ValueError, KeyError) as exc:
         raise _corrupt_pdf(exc) from exc
     return bytes(output.getvalue())
+
+
+def _reserved(signer: SimpleSigner) -> int:
+    """Room for the CMS, in hex digits: the certificates it carries and ample room for the
+    signature and its signed attributes. Without it pyHanko makes a whole signature in advance
+    to measure one, which costs two fifths of signing."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    size = sum(len(c.dump()) for c in certificates if c is not None)
+    return 2 * (size + CMS_OVERHEAD)
 
 
 @dataclass(frozen=True)
