@@ -21,6 +21,7 @@ from django.conf import settings
 from tergeu_verify.verify import Trust, verify_bundle
 
 from tergeu import clock
+from tergeu.accounts.models import Agency, AgencyKind, Role
 from tergeu.integrity.signer import log_signer
 from tergeu.journal.models import Act
 from tergeu.signing.acts import revisions, visible_revisions
@@ -28,11 +29,13 @@ from tergeu.signing.devca import DEV_PASSWORD, authority_make, dev_ca_open, dev_
 from tergeu.signing.models import SignedDocument
 from tergeu.signing.services import Pkcs12, cms_sign, signatures_verify
 from tests.conftest import VALID_IIN, VALID_IIN_2, World
-from tests.test_covert import Covert
+from tests.test_covert import SUSPECT, Covert
 from tests.test_export import export, manifest
 from tests.test_refusals import assert_error, database_state
 
 JULIA_IIN = "780512320029"
+PETRA_IIN = "800303400050"
+PEM = serialization.Encoding.PEM
 COVERT_ACT = "/cases/{case}/compartments/1/acts/{seq}"
 
 
@@ -40,7 +43,7 @@ COVERT_ACT = "/cases/{case}/compartments/1/acts/{seq}"
 def covert(world: World) -> Covert:
     """The covert case, with Alice, Petra and Julia holding keys of the development CA."""
     case = Covert(world)
-    for official, iin in ((world.alice, VALID_IIN), (world.petra, VALID_IIN_2)):
+    for official, iin in ((world.alice, VALID_IIN), (world.petra, PETRA_IIN)):
         official.iin = iin
         official.save(update_fields=["iin"])
     case.julia.iin = JULIA_IIN
@@ -245,3 +248,61 @@ def test_server_keys_live_in_the_dev_ca(covert: Covert) -> None:
     path_ = Path(settings.TERGEU_SIGNING_SERVER_KEYS) / f"{covert.world.alice.username}.p12"
     assert path_ == dev_ca_open().p12_path(covert.world.alice)
     assert path_.exists()
+
+
+def test_a_bundle_whose_ca_certificate_was_replaced_fails(covert: Covert) -> None:
+    signed_everything(covert)
+    bundle = export(covert.client(covert.world.alice), covert.case.pk, lang="ru")
+    now = clock.now()
+    _key, stranger = authority_make("Stranger CA", not_before=now, not_after=now)
+    forged = replaced(bundle, {"certificates/root-1.pem": stranger.public_bytes(PEM)})
+    problems = [str(f) for f in verify_bundle(forged, Trust(log_keys=trusted().log_keys)).problems]
+    assert (
+        "FAIL compartment:1 act 1 document: signature 1: its certificate does not chain to a "
+        "trusted CA" in problems
+    )
+
+
+def test_the_defence_s_bundle_carries_the_signatures_it_may_see_and_verifies(
+    covert: Covert,
+) -> None:
+    world, case = covert.world, covert.case
+    recognition = covert.client(world.alice).post(
+        f"/cases/{case.pk}/acts",
+        {"kind": "recognition_as_suspect", "payload": {"party": SUSPECT, "grounds": "x"}},
+    )
+    assert recognition.status_code == 201, recognition.json()
+    seq = recognition.json()["seq"]
+    decision = covert.client(world.petra).post(
+        f"/cases/{case.pk}/acts",
+        {"kind": "decision", "payload": {"request": seq, "outcome": "granted"}},
+    )
+    assert decision.status_code == 201, decision.json()
+    case_path = f"/cases/{case.pk}/acts/{{seq}}/signatures"
+    for who, number in ((world.alice, seq), (world.petra, seq), (world.petra, seq + 1)):
+        signed = covert.client(who).post(case_path.format(seq=number), {"lang": "kk"})
+        assert signed.status_code == 201, signed.json()
+    bar = Agency.objects.create(
+        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
+        region=world.unit.region,
+    )  # fmt: skip
+    lawyer = world.official("lena", bar, Role.DEFENCE_LAWYER)
+    notice = covert.client(lawyer).post(
+        "/defence/notices", {"register_number": case.register_number, "client_iin": SUSPECT[4:]}
+    )
+    assert notice.status_code == 201, notice.json()
+
+    bundle = export(covert.client(lawyer), case.pk, lang="kk")
+    report = verify_bundle(bundle, trusted())
+    assert report.ok, [str(f) for f in report.problems]
+    acts = {a["seq"]: a for a in manifest(bundle)["acts"]}
+    assert manifest(bundle)["case"]["scope"] == "defence"
+    assert seq in acts
+    signers = [s["iin"] for s in acts[seq]["document"]["signers"]]
+    # The prosecutor's countersignature is there exactly when her decision is disclosed.
+    assert signers == ([VALID_IIN, PETRA_IIN] if seq + 1 in acts else [VALID_IIN])
+    download = covert.client(lawyer).get(
+        case_path.format(seq=seq).replace("signatures", "document"), lang="kk"
+    )
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        assert archive.read(acts[seq]["document"]["path"]) == download.content

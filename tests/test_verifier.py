@@ -225,3 +225,12 @@ def _hashes(data: bytes, path: str) -> dict[str, str]:
     """The manifest's hash of `path` as it was in the sound bundle `data`."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {path: hashlib.sha256(archive.read(path)).hexdigest()}
+
+
+def test_the_bundle_benchmark_runs_at_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.bundle import main as bundle_bench
+
+    assert bundle_bench(["--acts", "6", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "bundle: 6 acts, 7 signatures" in out
+    assert "ratio verification / bare validations" in out
