@@ -134,3 +134,57 @@ def test_load_older_acts(page: Page, site: str, world: World) -> None:
     expect(page.get_by_role("link", name="Load older acts")).to_have_count(0)
     # htmx swapped the rows in: the page itself did not change.
     expect(page).to_have_url(f"{site}/cases/{case.pk}/")
+
+
+def test_signing_on_the_server_and_with_the_signing_application(
+    page: Page, site: str, world: World, settings: Any
+) -> None:
+    """Rita signs her note with the key kept on the server; with signing on the server off, she
+    signs the registration with her signing application — NCALayer's WebSocket answered here
+    with a CMS made over exactly the bytes the server gave, as NCALayer makes it."""
+    import base64
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playwright.sync_api import WebSocketRoute
+
+    from tergeu.signing.devca import DEV_PASSWORD, dev_ca_open
+    from tergeu.signing.models import SignedDocument
+    from tergeu.signing.services import Pkcs12, cms_sign
+    from tests.test_web_signing import keyed_case
+
+    case = keyed_case(world)
+    sign_in(page, site, "rita")
+    page.goto(f"{site}/cases/{case.pk}/")
+    page.locator("#act-2").get_by_role("button", name="Sign the document (en)").click()
+    expect(page.get_by_role("status").filter(has_text="Act no. 2 signed")).to_be_visible()
+    expect(page.locator("#act-2")).to_contain_text("signed (1 signature)")
+
+    settings.TERGEU_SIGNING_SERVER_KEYS = ""
+    key = Pkcs12(dev_ca_open().p12_path(world.rita).read_bytes(), DEV_PASSWORD)
+    asked: list[dict[str, Any]] = []
+
+    def ncalayer(socket: WebSocketRoute) -> None:
+        socket.send(json.dumps({"result": {"version": "1.4"}}))
+
+        def answer(message: str | bytes) -> None:
+            request = json.loads(message)
+            asked.append(request)
+            data = base64.b64decode(request["args"][2])
+            # pyHanko runs an event loop of its own: not in Playwright's thread.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                cms = pool.submit(cms_sign, data, official=world.rita, p12=key).result()
+            socket.send(
+                json.dumps({"code": "200", "responseObject": base64.b64encode(cms).decode()})
+            )
+
+        socket.on_message(answer)
+
+    page.route_web_socket("wss://127.0.0.1:13579/", ncalayer)
+    page.goto(f"{site}/cases/{case.pk}/")
+    page.locator("#act-1").get_by_role("button", name="Sign the document (en)").click()
+    expect(page.locator("#act-1")).to_contain_text("signed (1 signature)")
+    assert asked[0]["method"] == "createCAdESFromBase64"
+    assert asked[0]["args"][3] is False  # detached
+    modes = dict(SignedDocument.objects.values_list("act__seq", "mode"))
+    assert modes == {1: "client", 2: "server"}

@@ -50,6 +50,8 @@ class ActRow:
     attachment_seq: int | None
     inadmissible: bool = False  # its results may not be used as evidence (e.g. 202(1-2))
     annulled_by: int | None = None  # the act that annulled it (193; a cancelled termination)
+    signatures: int = 0  # signatures its document carries in the page's language
+    sign_due: bool = False  # the reader is to sign it now
 
 
 @dataclass

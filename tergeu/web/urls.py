@@ -24,4 +24,5 @@ urlpatterns = [
     path("cases/<int:case_id>/attachments/", views.attachment_new, name="attachment_new"),
     path("cases/<int:case_id>/attachments/<int:seq>/", views.attachment, name="attachment"),
     path("cases/<int:case_id>/acts/<int:seq>/document/", views.act_document, name="act_document"),
+    path("cases/<int:case_id>/acts/<int:seq>/sign/", views.act_sign, name="act_sign"),
 ]

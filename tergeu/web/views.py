@@ -5,11 +5,12 @@ report the user may not see is "not found", never "forbidden", as everywhere els
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tergeu import clock
 from tergeu.access.gate import (
@@ -47,6 +48,8 @@ from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, act_kinds_open, acts_judged
 from tergeu.registry import services as registry
 from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
+from tergeu.signing import acts as signing
+from tergeu.signing.acts import signing_states
 from tergeu.web import timeline
 from tergeu.web.forms import (
     ACT_FORMS,
@@ -285,7 +288,7 @@ def journal(request: HttpRequest, case_id: int) -> HttpResponse:
     before_seq = int(raw) if raw.isdigit() else None
     acts = timeline.journal_page(case, reader=user, before_seq=before_seq)
     participants = _detail(user, case).participants
-    context = {"case": case, **_timeline(case, acts, participants)}
+    context = {"case": case, **_timeline(user, case, acts, participants)}
     partial = request.headers.get("HX-Request") == "true"
     template = "web/_timeline_rows.html" if partial else "web/journal.html"
     response = render(request, template, context)
@@ -392,6 +395,32 @@ def act_document(request: HttpRequest, case_id: int, seq: int) -> HttpResponse:
     return response
 
 
+@gated
+@require_POST
+def act_sign(request: HttpRequest, case_id: int, seq: int) -> HttpResponse:
+    """Sign the act's document with the key kept on the server (development and
+    demonstrations); where officials sign with their own application, the page does it in the
+    browser through the API (static web/sign.js)."""
+    user = _official(request)
+    language = language_or_default(request.POST.get("lang"))
+    readable = documents.case_act(
+        user,
+        case_id=case_id,
+        seq=seq,
+        surface=Surface.WEB,
+        action="sign_document",
+        detail={"seq": seq, "lang": language},
+    )
+    try:
+        signed = signing.act_sign(user, readable.act, language)
+    except AppError as exc:
+        messages.error(request, exc.message)
+    else:
+        text = _("Act no. %(seq)d signed (signature %(revision)d).")
+        messages.success(request, text % {"seq": seq, "revision": signed.revision})
+    return redirect(f"{reverse('web:case', args=[case_id])}#act-{seq}")
+
+
 def _case_page(
     request: HttpRequest,
     user: Official,
@@ -423,7 +452,7 @@ def _case_page(
         ],
         "bound": bound,
         "attachment_form": attachment_form,
-        **_timeline(case, timeline.journal_page(case, reader=user), detail.participants),
+        **_timeline(user, case, timeline.journal_page(case, reader=user), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
 
@@ -476,10 +505,23 @@ def _detail(user: Official, case: Case) -> selectors.CaseDetail:
     return detail if view is None else detail_disclosed(view, detail)
 
 
-def _timeline(case: Case, acts: list[Act], participants: list[Participant]) -> dict[str, Any]:
+def _timeline(
+    user: Official, case: Case, acts: list[Act], participants: list[Participant]
+) -> dict[str, Any]:
     oldest = acts[-1].seq if acts else None
+    language = language_or_default(None)
+    view = defence_view(user, case)
+    states = signing_states(
+        user, acts, language, view.grounds.__contains__ if view is not None else None
+    )
+    rows = [
+        replace(row, signatures=states[act.pk].signatures, sign_due=states[act.pk].due)
+        for row, act in zip(timeline.act_rows(case, acts, participants), acts, strict=True)
+    ]
     return {
         "legal_zone": clock.legal_zone(),
-        "rows": timeline.act_rows(case, acts, participants),
+        "rows": rows,
+        "document_language": language,
+        "sign_on_server": bool(settings.TERGEU_SIGNING_SERVER_KEYS),
         "older_than": oldest if oldest is not None and oldest > 1 else None,
     }
