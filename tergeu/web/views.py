@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -102,11 +103,7 @@ def my_queue(request: HttpRequest) -> HttpResponse:
         action="view_queue",
         detail={"case_ids": sorted({r.case_id for r in rows})},
     )
-    now = clock.now()
-    items = [
-        (r, KINDS[r.kind].label, DECISIONS[r.decision], r.due_at is not None and r.due_at < now)
-        for r in rows
-    ]
+    items = [(r, KINDS[r.kind].label, DECISIONS[r.decision]) for r in rows]
     return render(request, "web/queue.html", {"items": items})
 
 
@@ -116,7 +113,13 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     user = _official(request)
     search = CaseSearchForm(request.GET)
     query = search.cleaned_data if search.is_valid() else {"q": "", "stage": ""}
-    cases = visible_cases(user).search(query["q"]).select_related("investigation_unit")
+    # The most urgent first: the nearest running deadline, then the cases without one.
+    cases = (
+        visible_cases(user)
+        .search(query["q"])
+        .select_related("investigation_unit")
+        .order_by(F("next_due_at").asc(nulls_last=True), "-registered_at", "-id")
+    )
     if query["stage"]:
         cases = cases.filter(stage=query["stage"])
     page = Paginator(cases, timeline.PAGE).get_page(request.GET.get("page"))
