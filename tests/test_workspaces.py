@@ -65,3 +65,26 @@ def test_the_queue_counts_the_hours_left_to_decide(world: World) -> None:
     )
     page = web(world.petra).get(reverse("web:my_queue")).content.decode()
     assert '<span class="badge badge-red">7 hours left</span>' in page
+
+
+def test_the_inbox_lists_my_notifications_and_marks_them_read(world: World) -> None:
+    from tergeu.notifications.models import Notification
+    from tergeu.notifications.services import notify
+    from tests.test_flow_api import register_case
+
+    case_id = register_case(world)["case_id"]
+    for text in ("First notice", "Second notice"):
+        notify([world.alice.pk], kind="duty", message=text, case_id=case_id)
+    notify([world.ivan.pk], kind="duty", message="Ivan's own notice", case_id=case_id)
+    alice = web(world.alice)
+    cases = alice.get(reverse("web:my_cases")).content.decode()
+    assert "2 unread" in cases
+    page = alice.get(reverse("web:my_inbox")).content.decode()
+    assert page.index("Second notice") < page.index("First notice")  # the newest first
+    assert "Ivan's own notice" not in page
+    assert page.count('class="unread"') == 2
+
+    answer = alice.post(reverse("web:my_inbox"), follow=True)
+    assert "2 notifications marked read." in answer.content.decode()
+    assert "unread" not in alice.get(reverse("web:my_cases")).content.decode()
+    assert Notification.objects.filter(recipient=world.ivan, read_at__isnull=True).count() == 1

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tergeu import clock
@@ -47,6 +47,8 @@ from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, act_kinds_open, acts_judged
+from tergeu.notifications.selectors import inbox
+from tergeu.notifications.services import notifications_mark_read
 from tergeu.registry import services as registry
 from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
 from tergeu.signing import acts as signing
@@ -105,6 +107,27 @@ def my_queue(request: HttpRequest) -> HttpResponse:
     )
     items = [(r, KINDS[r.kind].label, DECISIONS[r.decision]) for r in rows]
     return render(request, "web/queue.html", {"items": items})
+
+
+@gated
+@require_http_methods(["GET", "POST"])
+def my_inbox(request: HttpRequest) -> HttpResponse:
+    """My notifications, newest first; POST marks them all read."""
+    user = _official(request)
+    if request.method == "POST":
+        marked = notifications_mark_read(actor=user)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked read.",
+                "%(count)d notifications marked read.",
+                marked,
+            )
+            % {"count": marked},
+        )
+        return redirect("web:my_inbox")
+    page = Paginator(inbox(user), timeline.PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/inbox.html", {"page": page})
 
 
 @gated
