@@ -88,3 +88,32 @@ def test_the_inbox_lists_my_notifications_and_marks_them_read(world: World) -> N
     assert "2 notifications marked read." in answer.content.decode()
     assert "unread" not in alice.get(reverse("web:my_cases")).content.decode()
     assert Notification.objects.filter(recipient=world.ivan, read_at__isnull=True).count() == 1
+
+
+def test_the_prosecutor_s_supervision_list_and_its_filters(world: World) -> None:
+    from tergeu.access.models import AccessLog
+    from tergeu.cases.models import Deadline, DeadlineState
+    from tests.test_flow_api import register_case
+
+    late_id = register_case(world)["case_id"]
+    calm_id = register_case(world)["case_id"]
+    late, calm = Case.objects.get(pk=late_id), Case.objects.get(pk=calm_id)
+    clock_ = Deadline.objects.filter(case=late, state=DeadlineState.RUNNING).first()
+    assert clock_ is not None
+    past = clock.now() - timedelta(hours=2)
+    Deadline.objects.filter(pk=clock_.pk).update(due_at=past)
+    Case.objects.filter(pk=late.pk).update(next_due_at=past)
+
+    petra = web(world.petra)
+    everything = petra.get(reverse("web:supervision")).content.decode()
+    assert late.register_number in everything and calm.register_number in everything
+    assert everything.index(late.register_number) < everything.index(calm.register_number)
+    assert 'href="/supervision/"' in everything  # the prosecutor's menu has it
+    overdue = petra.get(reverse("web:supervision"), {"overdue": "on"}).content.decode()
+    assert late.register_number in overdue and calm.register_number not in overdue
+    assert "overdue" in overdue
+    assert AccessLog.objects.filter(official=world.petra, action="list_supervision").count() == 2
+
+    alice = web(world.alice)
+    assert alice.get(reverse("web:supervision")).status_code == 404
+    assert 'href="/supervision/"' not in alice.get(reverse("web:my_cases")).content.decode()

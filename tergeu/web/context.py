@@ -6,12 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from tergeu.accounts.models import Official
+from tergeu.accounts.models import Appointment, Official, Role
 from tergeu.notifications.models import Notification
 
 
 def unread(request: HttpRequest) -> dict[str, Any]:
-    """How many of the official's notifications are unread (for the inbox link)."""
+    """How many of the official's notifications are unread (for the inbox link), and whether
+    they are a prosecutor (for the supervision link)."""
     user = getattr(request, "user", None)
     if not isinstance(user, Official):
         return {}
@@ -19,4 +20,8 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     def count() -> int:
         return Notification.objects.for_recipient(user).unread().count()
 
-    return {"unread_notifications": count}  # counted only by a page that shows it
+    def prosecutor() -> bool:
+        return Appointment.objects.filter(official=user, role=Role.PROSECUTOR).exists()
+
+    # Each is asked only by a page that shows it.
+    return {"unread_notifications": count, "is_prosecutor": prosecutor}

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.my_cases, name="my_cases"),
     path("queue/", views.my_queue, name="my_queue"),
     path("inbox/", views.my_inbox, name="my_inbox"),
+    path("supervision/", views.supervision, name="supervision"),
     path("reports/new/", views.report_new, name="report_new"),
     path("reports/<int:report_id>/", views.report, name="report"),
     path("cases/<int:case_id>/", views.case, name="case"),

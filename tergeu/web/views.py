@@ -40,6 +40,7 @@ from tergeu.cases.awaited import queue
 from tergeu.cases.law import deadline_explain
 from tergeu.cases.models import Case, Participant
 from tergeu.cases.services import participant_admit
+from tergeu.cases.supervision import prosecutor_paths, supervised_cases, supervision_rows
 from tergeu.defence.disclosure import defence_view, detail_disclosed
 from tergeu.documents import selectors as documents
 from tergeu.documents.services import language_or_default
@@ -128,6 +129,44 @@ def my_inbox(request: HttpRequest) -> HttpResponse:
         return redirect("web:my_inbox")
     page = Paginator(inbox(user), timeline.PAGE).get_page(request.GET.get("page"))
     return render(request, "web/inbox.html", {"page": page})
+
+
+class SupervisionFilter(forms.Form):
+    overdue = forms.BooleanField(label=gettext_lazy("Deadline overdue"), required=False)
+    detained = forms.BooleanField(label=gettext_lazy("Detained or in custody"), required=False)
+    covert = forms.BooleanField(label=gettext_lazy("Covert actions naming me"), required=False)
+
+
+@gated
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    """The prosecutor's supervision list: every case of my offices and the offices below them,
+    the nearest deadline first, with its risks; filtered by overdue deadlines, persons deprived
+    of liberty, covert actions that name me."""
+    user = _official(request)
+    paths = prosecutor_paths(user)
+    if not paths:
+        raise NotFound(_("The supervision list is kept for prosecutors."), code="not_found")
+    chosen = SupervisionFilter(request.GET)
+    wanted = chosen.cleaned_data if chosen.is_valid() else {}
+    now = clock.now()
+    cases = supervised_cases(
+        user,
+        paths,
+        now=now,
+        overdue=bool(wanted.get("overdue")),
+        detained=bool(wanted.get("detained")),
+        covert=bool(wanted.get("covert")),
+    )
+    page = Paginator(cases, timeline.PAGE).get_page(request.GET.get("page"))
+    rows = supervision_rows(list(page.object_list), now=now, user=user)
+    access_log(
+        user,
+        surface=Surface.WEB,
+        action="list_supervision",
+        detail={**wanted, "case_ids": [row.case.pk for row in rows]},
+    )
+    return render(request, "web/supervision.html", {"filters": chosen, "page": page, "rows": rows})
 
 
 @gated
