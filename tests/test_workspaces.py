@@ -106,14 +106,88 @@ def test_the_prosecutor_s_supervision_list_and_its_filters(world: World) -> None
 
     petra = web(world.petra)
     everything = petra.get(reverse("web:supervision")).content.decode()
-    assert late.register_number in everything and calm.register_number in everything
+    assert late.register_number in everything
+    assert calm.register_number in everything
     assert everything.index(late.register_number) < everything.index(calm.register_number)
     assert 'href="/supervision/"' in everything  # the prosecutor's menu has it
     overdue = petra.get(reverse("web:supervision"), {"overdue": "on"}).content.decode()
-    assert late.register_number in overdue and calm.register_number not in overdue
+    assert late.register_number in overdue
+    assert calm.register_number not in overdue
     assert "overdue" in overdue
     assert AccessLog.objects.filter(official=world.petra, action="list_supervision").count() == 2
 
     alice = web(world.alice)
     assert alice.get(reverse("web:supervision")).status_code == 404
     assert 'href="/supervision/"' not in alice.get(reverse("web:my_cases")).content.decode()
+
+
+def test_the_defence_workspace_notice_and_motion(world: World) -> None:
+    from tergeu.accounts.models import Agency, AgencyKind, Role
+    from tergeu.defence.models import DefenceAdmission
+    from tergeu.journal.models import Act
+    from tergeu.journal.services import act_append
+    from tests.test_covert import SUSPECT, Covert
+    from tests.test_refusals import database_state
+
+    case = Covert(world).case
+    act_append(
+        case=case,
+        kind="recognition_as_suspect",
+        actor=world.alice,
+        payload={"party": SUSPECT, "grounds": "x"},
+    )
+    act_append(
+        case=case,
+        kind="decision",
+        actor=world.petra,
+        payload={"request": case.last_seq, "outcome": "granted"},
+    )
+    bar = Agency.objects.create(
+        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
+        region=world.unit.region,
+    )  # fmt: skip
+    lawyer = web(world.official("lena", bar, Role.DEFENCE_LAWYER))
+    alice = web(world.alice)
+    page = lawyer.get(reverse("web:defence")).content.decode()
+    assert "You defend no one in tergeu yet." in page
+
+    before = database_state()
+    wrong = lawyer.post(
+        reverse("web:defence"),
+        {"notice-register_number": "999999999999999", "notice-client_iin": SUSPECT[4:]},
+    )
+    assert wrong.status_code == 404
+    assert "No such case." in wrong.content.decode()
+    bad = lawyer.post(reverse("web:defence"), {"notice-register_number": case.register_number})
+    assert bad.status_code == 422
+    assert database_state() == before
+
+    entered = lawyer.post(
+        reverse("web:defence"),
+        {"notice-register_number": case.register_number, "notice-client_iin": SUSPECT[4:]},
+    )
+    assert entered.status_code == 302
+    admission = DefenceAdmission.objects.get()
+    assert entered["Location"] == reverse("web:case", args=[case.pk])
+
+    motion_url = reverse("web:motion_new", args=[admission.pk])
+    filed = lawyer.post(
+        motion_url,
+        {f"m{admission.pk}-matter": "expertise", f"m{admission.pk}-text": "Please"},
+        follow=True,
+    )
+    text = filed.content.decode()
+    assert "Motion filed: act no." in text
+    assert "an expert examination" in text
+    assert "awaiting the decision (3 days)" in text
+    assert Act.objects.filter(case=case, kind="motion").count() == 1
+
+    assert alice.get(reverse("web:defence")).status_code == 404
+    before = database_state()
+    assert (
+        alice.post(
+            motion_url, {f"m{admission.pk}-matter": "other", f"m{admission.pk}-text": "x"}
+        ).status_code
+        == 404
+    )
+    assert database_state() == before

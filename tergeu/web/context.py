@@ -23,5 +23,8 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     def prosecutor() -> bool:
         return Appointment.objects.filter(official=user, role=Role.PROSECUTOR).exists()
 
+    def lawyer() -> bool:
+        return Appointment.objects.filter(official=user, role=Role.DEFENCE_LAWYER).exists()
+
     # Each is asked only by a page that shows it.
-    return {"unread_notifications": count, "is_prosecutor": prosecutor}
+    return {"unread_notifications": count, "is_prosecutor": prosecutor, "is_lawyer": lawyer}
