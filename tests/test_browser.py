@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,68 @@ def test_signing_on_the_server_and_with_the_signing_application(
     assert asked[0]["args"][3] is False  # detached
     modes = dict(SignedDocument.objects.values_list("act__seq", "mode"))
     assert modes == {1: "client", 2: "server"}
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("TERGEU_SCREENSHOTS", "var/screenshots"))
+# What axe reports at these levels fails the test (WCAG 2.1 A and AA rules, and axe's best
+# practices); "minor" and "moderate" findings are printed only.
+FAILING = ("serious", "critical")
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}
+        })).violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)
+        }))"""
+    )
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} at {', '.join(v['nodes'])}"
+        for v in found
+        if v["impact"] in FAILING
+    ]
+
+
+def test_every_workspace_is_accessible(page: Page, site: str, world: World) -> None:
+    """Each persona's workspace pages pass axe-core's WCAG 2.1 AA checks with no serious or
+    critical finding, at desktop and tablet width; a screenshot of each is kept (the test
+    artifacts, TERGEU_SCREENSHOTS, default var/screenshots/)."""
+    from tergeu.accounts.models import Agency, AgencyKind, Role
+    from tests.test_flow_api import register_case
+
+    case_id = register_case(world)["case_id"]
+    bar = Agency.objects.create(
+        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
+        region=world.unit.region,
+    )  # fmt: skip
+    world.official("lena", bar, Role.DEFENCE_LAWYER)
+    workspaces = {
+        "rita": ["/", "/reports/new/", "/inbox/", f"/cases/{case_id}/"],
+        "petra": ["/supervision/", "/queue/"],
+        "lena": ["/defence/"],
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # The check itself finds a missing label and an image without its text.
+    page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><input></main></html>')
+    assert len(accessibility_problems(page)) >= 2
+    problems: list[str] = []
+    page.goto(f"{site}/login/")
+    problems += [f"/login/ {p}" for p in accessibility_problems(page)]
+    for username, paths in workspaces.items():
+        page.context.clear_cookies()
+        sign_in(page, site, username)
+        for path in paths:
+            for width, height in ((1280, 900), (820, 1180)):  # a desktop, a tablet
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(f"{site}{path}")
+                problems += [
+                    f"{username} {path} {width}px {p}" for p in accessibility_problems(page)
+                ]
+                name = f"{username}{path.replace('/', '_')}{width}.png"
+                page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    assert not problems, "\n".join(problems)
