@@ -191,3 +191,47 @@ def test_the_defence_workspace_notice_and_motion(world: World) -> None:
         == 404
     )
     assert database_state() == before
+
+
+def test_the_judge_decides_a_covert_request_on_its_compartment_page(world: World) -> None:
+    from tergeu.journal.models import Act
+    from tests.test_covert import MARKER, Covert
+    from tests.test_refusals import database_state
+
+    covert = Covert(world)
+    case = covert.case
+    page_url = reverse("web:compartment", args=[case.pk, 1])
+    julia, olga, alice = web(covert.julia), web(world.olga), web(world.alice)
+
+    queue = julia.get(reverse("web:my_queue")).content.decode()
+    assert f'href="{page_url}"' in queue
+    page = julia.get(page_url).content.decode()
+    assert "Covert compartment 1" in page
+    assert "requested" in page
+    assert "Decide" in page
+
+    decide_url = reverse("web:compartment_decide", args=[case.pk, 1, 1])
+    before = database_state()
+    wrong = julia.post(decide_url, {"r1-outcome": "maybe"})
+    assert wrong.status_code == 422
+    assert database_state() == before
+
+    until = (clock.now() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+    done = julia.post(decide_url, {"r1-outcome": "granted", "r1-until": until}, follow=True)
+    text = done.content.decode()
+    assert "Decision recorded: act no. 2." in text
+    assert "running" in text
+    decision = Act.objects.get(compartment__case=case, seq=2)
+    assert (decision.kind, decision.actor, decision.payload["request"]) == (
+        "decision",
+        covert.julia,
+        1,
+    )
+
+    # Named on it: a link from the case page; not named: no trace, and the 404 page.
+    assert f'href="{page_url}"' in alice.get(reverse("web:case", args=[case.pk])).content.decode()
+    olga_case = olga.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert page_url not in olga_case
+    assert MARKER not in olga_case
+    assert olga.get(page_url).status_code == 404
+    assert olga.post(decide_url, {"r1-outcome": "refused"}).status_code == 404

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tergeu.web import defence, views
+from tergeu.web import covert, defence, views
 
 app_name = "web"
 urlpatterns = [
@@ -29,4 +29,20 @@ urlpatterns = [
     path("cases/<int:case_id>/attachments/<int:seq>/", views.attachment, name="attachment"),
     path("cases/<int:case_id>/acts/<int:seq>/document/", views.act_document, name="act_document"),
     path("cases/<int:case_id>/acts/<int:seq>/sign/", views.act_sign, name="act_sign"),
+    path("cases/<int:case_id>/covert/<int:number>/", covert.compartment, name="compartment"),
+    path(
+        "cases/<int:case_id>/covert/<int:number>/requests/<int:seq>/decision/",
+        covert.decide,
+        name="compartment_decide",
+    ),
+    path(
+        "cases/<int:case_id>/covert/<int:number>/acts/<int:seq>/document/",
+        covert.act_document,
+        name="compartment_act_document",
+    ),
+    path(
+        "cases/<int:case_id>/covert/<int:number>/acts/<int:seq>/sign/",
+        covert.act_sign,
+        name="compartment_act_sign",
+    ),
 ]

@@ -37,6 +37,7 @@ from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
 from tergeu.cases import selectors
 from tergeu.cases.awaited import queue
+from tergeu.cases.compartments import compartments_of
 from tergeu.cases.law import deadline_explain
 from tergeu.cases.models import Case, Participant
 from tergeu.cases.services import participant_admit
@@ -517,6 +518,8 @@ def _case_page(
         ],
         "bound": bound,
         "attachment_form": attachment_form,
+        # Only the compartments that name the reader; the others leave no trace on the page.
+        "compartments": list(compartments_of(user, case).order_by("number")),
         **_timeline(user, case, timeline.journal_page(case, reader=user), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
