@@ -235,3 +235,29 @@ def test_the_judge_decides_a_covert_request_on_its_compartment_page(world: World
     assert MARKER not in olga_case
     assert olga.get(page_url).status_code == 404
     assert olga.post(decide_url, {"r1-outcome": "refused"}).status_code == 404
+
+
+def test_the_workspace_pages_cost_the_same_queries_however_many_cases(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tergeu.notifications.services import notify
+    from tests.test_flow_api import register_case
+
+    pages = {
+        world.rita: [reverse("web:my_cases"), reverse("web:my_inbox")],
+        world.petra: [reverse("web:supervision"), reverse("web:my_queue")],
+    }
+    counts: dict[str, list[int]] = {}
+    for total in (1, 6):
+        while Case.objects.count() < total:
+            case_id = register_case(world)["case_id"]
+            notify([world.rita.pk], kind="duty", message="A notice", case_id=case_id)
+        for official, paths in pages.items():
+            client = web(official)
+            for path in paths:
+                client.get(path)  # the session, the caches
+                with CaptureQueriesContext(connection) as captured:
+                    assert client.get(path).status_code == 200
+                counts.setdefault(path, []).append(len(captured))
+    assert all(few == many for few, many in counts.values()), counts
