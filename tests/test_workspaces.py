@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.urls import reverse
 
@@ -261,3 +262,31 @@ def test_the_workspace_pages_cost_the_same_queries_however_many_cases(world: Wor
                     assert client.get(path).status_code == 200
                 counts.setdefault(path, []).append(len(captured))
     assert all(few == many for few, many in counts.values()), counts
+
+
+def test_search_finds_cases_by_number_iin_or_name_within_what_i_may_see(world: World) -> None:
+    IIN = "780512320029"  # nobody else's in the tests
+    from tergeu.cases.services import participant_admit
+    from tests.test_flow_api import register_case
+    from tests.test_web import accepted
+
+    mine = Case.objects.get(pk=accepted(world))
+    other = Case.objects.get(pk=register_case(world)["case_id"])
+    participant_admit(
+        case=mine, actor=world.alice, role="victim", iin=IIN, last_name="Жұмабаев",
+        first_name="Ерлан",
+    )  # fmt: skip
+    rita = web(world.rita)
+
+    def found(q: str, client: Any = rita) -> list[str]:
+        page = client.get(reverse("web:my_cases"), {"q": q}).content.decode()
+        return re.findall(r'class="number">(\d+)<', page)
+
+    assert found(mine.register_number) == [mine.register_number]
+    assert found(IIN) == [mine.register_number]
+    # (Letters outside ASCII match case-insensitively on PostgreSQL only: SQLite's LIKE folds
+    # ASCII alone.)
+    assert found("Жұмабаев") == [mine.register_number]
+    assert found("Ерлан") == [mine.register_number]
+    assert other.register_number not in found(IIN)
+    assert found(IIN, web(world.ivan)) == []  # not a case Ivan may see

@@ -13,8 +13,9 @@ from ninja.params.functions import Query
 from pydantic import AwareDatetime, Field
 
 from tergeu import clock
-from tergeu.access.gate import access_case, access_log, visible_cases
+from tergeu.access.gate import access_case, access_log, holds_role, visible_cases
 from tergeu.access.models import Surface
+from tergeu.accounts.models import Role
 from tergeu.api.schemas import (
     OFFSET_MAX,
     AgencyOut,
@@ -175,13 +176,16 @@ def case_list(
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
-    qs = visible_cases(current(request)).search(q)
+    user = current(request)
+    # A lawyer finds cases by number and summary only (a name or an IIN could reveal a
+    # participant not disclosed to the defence).
+    qs = visible_cases(user).search(q, people=not holds_role(user, Role.DEFENCE_LAWYER))
     if stage:
         qs = qs.filter(stage=stage)
     cases = list(qs[offset : offset + limit])
     # The list shows numbers and summaries: the row names every case it showed.
     detail = {"q": q, "stage": stage, "case_ids": [c.pk for c in cases]}
-    access_log(current(request), surface=Surface.API, action="list_cases", detail=detail)
+    access_log(user, surface=Surface.API, action="list_cases", detail=detail)
     rows = [_row(c) for c in cases]
     return {"count": qs.count(), "limit": limit, "offset": offset, "items": rows}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from tergeu import clock
@@ -62,13 +63,23 @@ class OffenceCategory(models.TextChoices):
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
-    def search(self, text: str) -> CaseQuerySet:
+    def search(self, text: str, *, people: bool = True) -> CaseQuerySet:
+        """The cases whose register number begins with `text`, or whose summary holds it; with
+        `people`, also those with a participant of that IIN (12 digits) or name."""
         text = text.strip()
         if not text:
             return self
+        participants = Participant.objects.filter(case=OuterRef("pk"))
         if text.isdigit():
-            return self.filter(register_number__startswith=text)
-        return self.filter(summary__icontains=text)
+            found = Q(register_number__startswith=text)
+            if people and len(text) == 12:
+                found |= Q(Exists(participants.filter(party=f"iin:{text}")))
+            return self.filter(found)
+        found = Q(summary__icontains=text)
+        if people:
+            named = Q(person__last_name__icontains=text) | Q(person__first_name__icontains=text)
+            found |= Q(Exists(participants.filter(named)))
+        return self.filter(found)
 
 
 class Case(models.Model):

@@ -50,7 +50,7 @@ class CaseSearchForm(forms.Form):
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Register number or words of the summary")}
+            attrs={"type": "search", "placeholder": _("Register number, IIN, name or words of the summary")}
         ),
     )
     stage = forms.ChoiceField(

@@ -28,6 +28,7 @@ from tergeu.access.gate import (
     access_case,
     access_log,
     access_report,
+    holds_role,
     visible_cases,
     visible_reports,
 )
@@ -179,7 +180,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     # The most urgent first: the nearest running deadline, then the cases without one.
     cases = (
         visible_cases(user)
-        .search(query["q"])
+        # A lawyer finds cases by number and summary only: a name or an IIN could reveal a
+        # participant not disclosed to the defence.
+        .search(query["q"], people=not holds_role(user, Role.DEFENCE_LAWYER))
         .select_related("investigation_unit")
         .order_by(F("next_due_at").asc(nulls_last=True), "-registered_at", "-id")
     )
