@@ -290,3 +290,39 @@ def test_search_finds_cases_by_number_iin_or_name_within_what_i_may_see(world: W
     assert found("Ерлан") == [mine.register_number]
     assert other.register_number not in found(IIN)
     assert found(IIN, web(world.ivan)) == []  # not a case Ivan may see
+
+
+def test_intake_warns_of_a_report_alike_and_enters_it_only_when_told(world: World) -> None:
+    from tergeu.registry.models import CrimeReport
+    from tests.conftest import VALID_IIN
+    from tests.test_refusals import database_state
+
+    rita = web(world.rita)
+    rita.get(reverse("web:report_new"))  # the session exists before counting
+    report = {
+        "agency": world.unit.pk,
+        "source": "written_statement",
+        "summary": "A wallet taken on a bus",
+        "event_place": "Route 32",
+        "event_time": "2024-03-01T18:30",
+        "iin": VALID_IIN,
+        "last_name": "Testov",
+        "first_name": "Demo",
+    }
+    assert rita.post(reverse("web:report_new"), report).status_code == 302
+    first = CrimeReport.objects.get()
+
+    before = database_state()
+    again = {**report, "event_place": "route  32", "event_time": "2024-03-01T19:45"}
+    warned = rita.post(reverse("web:report_new"), again)
+    assert warned.status_code == 200
+    page = warned.content.decode()
+    assert "A report from the same applicant about the same place and time" in page
+    assert reverse("web:report", args=[first.pk]) in page
+    assert database_state() == before
+
+    other_time = {**report, "event_time": "2024-03-02T18:30"}
+    assert rita.post(reverse("web:report_new"), other_time).status_code == 302  # not alike
+    told = rita.post(reverse("web:report_new"), {**again, "duplicate_confirmed": "on"})
+    assert told.status_code == 302
+    assert CrimeReport.objects.count() == 3

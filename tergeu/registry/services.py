@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -380,3 +380,23 @@ def report_register(
         supervising_office=supervising_office,
         report=report,
     )
+
+
+# How far apart two reports' times of the event may be and still be the same event.
+DUPLICATE_WINDOW = timedelta(hours=2)
+
+
+def reports_alike(
+    reports: QuerySet[CrimeReport], *, applicant_iin: str, place: str, at: datetime | None
+) -> QuerySet[CrimeReport]:
+    """The reports among `reports` from the same applicant about the same place and time (the
+    event within DUPLICATE_WINDOW): probably the same crime reported twice. Nothing when the
+    report has no applicant, place or time to compare."""
+    place = " ".join(place.split())
+    if not (applicant_iin and place and at):
+        return reports.none()
+    return reports.filter(
+        applicant_person__iin=applicant_iin,
+        event_place__iexact=place,
+        event_time__range=(at - DUPLICATE_WINDOW, at + DUPLICATE_WINDOW),
+    ).order_by("-received_at")

@@ -50,7 +50,10 @@ class CaseSearchForm(forms.Form):
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Register number, IIN, name or words of the summary")}
+            attrs={
+                "type": "search",
+                "placeholder": _("Register number, IIN, name or words of the summary"),
+            }
         ),
     )
     stage = forms.ChoiceField(
@@ -122,6 +125,10 @@ class ReportForm(PersonFields):
     event_place = forms.CharField(label=_("Place of the event"), max_length=300, required=False)
     event_time = forms.DateTimeField(
         label=_("Time of the event"), required=False, widget=DateTimeLocalInput()
+    )
+    # Shown only when reports alike were found: the registrar says it is another report.
+    duplicate_confirmed = forms.BooleanField(
+        label=_("This is a different report: enter it anyway"), required=False
     )
     field_order = ("agency", "source", "summary", "event_place", "event_time")
 

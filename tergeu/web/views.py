@@ -221,9 +221,21 @@ def report_new(request: HttpRequest) -> HttpResponse:
     user = _official(request)
     form = ReportForm(request.POST if request.method == "POST" else None, official=user)
     status = 200
+    alike: list[CrimeReport] = []
     if form.is_bound:
         status = INVALID
-        if form.is_valid():
+        if form.is_valid() and not form.cleaned_data["duplicate_confirmed"]:
+            alike = list(
+                registry.reports_alike(
+                    visible_reports(user).select_related("agency"),
+                    applicant_iin=form.cleaned_data["iin"],
+                    place=form.cleaned_data["event_place"],
+                    at=form.cleaned_data["event_time"],
+                )[:5]
+            )
+            if alike:
+                status = 200  # nothing wrong: the registrar is asked, and nothing is written
+        if form.is_valid() and not alike:
             try:
                 report = _report_receive(user, form)
             except AppError as exc:
@@ -232,7 +244,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The report is entered in the book (КУИ)."))
                 return redirect("web:report", report_id=report.pk)
-    context = {"form": form, "may_receive": registry.intake_agencies(user).exists()}
+    context = {
+        "form": form,
+        "alike": alike,
+        "may_receive": registry.intake_agencies(user).exists(),
+    }
     return render(request, "web/report_new.html", context, status=status)
 
 
