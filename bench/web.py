@@ -30,7 +30,7 @@ TARGET_FIRST_LOAD_KB = 300.0
 WORKSPACES = {
     "registrar": ["web:my_cases", "web:report_new", "web:my_inbox"],
     "investigator": ["web:my_cases", "web:my_queue", "case"],
-    "investigation_head": ["web:my_cases", "web:my_queue"],
+    "investigation_head": ["web:my_cases", "web:my_queue", "web:unit"],
     "prosecutor": ["web:supervision", "web:my_queue", "case"],
     "investigating_judge": ["web:my_queue"],
     "defence_lawyer": ["web:defence"],

@@ -31,7 +31,7 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 WORKSPACES = {
     "registrar": ["web:my_cases", "web:report_new", "web:my_inbox", "case"],
     "investigator": ["web:my_cases", "web:my_queue", "case"],
-    "investigation_head": ["web:my_cases", "web:my_queue"],
+    "investigation_head": ["web:my_cases", "web:my_queue", "web:unit"],
     "prosecutor": ["web:supervision", "web:my_queue", "case"],
     "investigating_judge": ["web:my_queue"],
     "trial_judge": ["web:my_cases"],

@@ -326,3 +326,22 @@ def test_intake_warns_of_a_report_alike_and_enters_it_only_when_told(world: Worl
     told = rita.post(reverse("web:report_new"), {**again, "duplicate_confirmed": "on"})
     assert told.status_code == 302
     assert CrimeReport.objects.count() == 3
+
+
+def test_the_head_s_unit_overview(world: World) -> None:
+    from tests.test_flow_api import register_case
+    from tests.test_web import accepted
+
+    led = [accepted(world), accepted(world)]
+    register_case(world)  # nobody leads it yet
+    past = clock.now() - timedelta(hours=1)
+    Case.objects.filter(pk=led[0]).update(next_due_at=past)
+
+    page = web(world.hector).get(reverse("web:unit")).content.decode()
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(\d+)</td>\s*<td>(.*?)</td>", page, re.S)
+    cells = [(who.strip(), int(count), re.sub(r"<[^>]+>", "", late)) for who, count, late in rows]
+    name = world.alice.get_full_name() or world.alice.username
+    assert cells == [(name, 2, "1"), ("<em>nobody leads them yet</em>", 1, "0")]
+    assert 'href="/unit/"' in page
+    assert web(world.alice).get(reverse("web:unit")).status_code == 404
+    assert web(world.petra).get(reverse("web:unit")).status_code == 404

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from tergeu.accounts.models import Appointment, Official, Role
+from tergeu.accounts.models import HEAD_ROLES, Appointment, Official, Role
 from tergeu.notifications.models import Notification
 
 
@@ -26,5 +26,13 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     def lawyer() -> bool:
         return Appointment.objects.filter(official=user, role=Role.DEFENCE_LAWYER).exists()
 
+    def head() -> bool:
+        return Appointment.objects.filter(official=user, role__in=HEAD_ROLES).exists()
+
     # Each is asked only by a page that shows it.
-    return {"unread_notifications": count, "is_prosecutor": prosecutor, "is_lawyer": lawyer}
+    return {
+        "unread_notifications": count,
+        "is_prosecutor": prosecutor,
+        "is_lawyer": lawyer,
+        "is_head": head,
+    }
