@@ -101,6 +101,18 @@ class World:
         self.oscar = Official.objects.create_user("oscar", password="pw-oscar-123")
         self.adam = self.official("adam", self.gpo, Role.ADMINISTRATOR)
 
+    def lawyer(self, username: str = "lena") -> Official:
+        """A defence lawyer of the Almaty bar (a legal consultation), in no case yet."""
+        bar, _created = Agency.objects.get_or_create(
+            authority_code="7590",
+            defaults={
+                "name": "Almaty bar",
+                "kind": AgencyKind.LEGAL_CONSULTATION,
+                "region": self.unit.region,
+            },
+        )
+        return self.official(username, bar, Role.DEFENCE_LAWYER)
+
     @staticmethod
     def official(username: str, agency: Agency, role: str) -> Official:
         official = Official.objects.create_user(

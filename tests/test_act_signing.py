@@ -21,7 +21,6 @@ from django.conf import settings
 from tergeu_verify.verify import Trust, verify_bundle
 
 from tergeu import clock
-from tergeu.accounts.models import Agency, AgencyKind, Role
 from tergeu.integrity.signer import log_signer
 from tergeu.journal.models import Act
 from tergeu.signing.acts import revisions, visible_revisions
@@ -282,11 +281,7 @@ def test_the_defence_s_bundle_carries_the_signatures_it_may_see_and_verifies(
     for who, number in ((world.alice, seq), (world.petra, seq), (world.petra, seq + 1)):
         signed = covert.client(who).post(case_path.format(seq=number), {"lang": "kk"})
         assert signed.status_code == 201, signed.json()
-    bar = Agency.objects.create(
-        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
-        region=world.unit.region,
-    )  # fmt: skip
-    lawyer = world.official("lena", bar, Role.DEFENCE_LAWYER)
+    lawyer = world.lawyer()
     notice = covert.client(lawyer).post(
         "/defence/notices", {"register_number": case.register_number, "client_iin": SUSPECT[4:]}
     )

@@ -220,15 +220,10 @@ def test_every_workspace_is_accessible(page: Page, site: str, world: World) -> N
     """Each persona's workspace pages pass axe-core's WCAG 2.1 AA checks with no serious or
     critical finding, at desktop and tablet width; a screenshot of each is kept (the test
     artifacts, TERGEU_SCREENSHOTS, default var/screenshots/)."""
-    from tergeu.accounts.models import Agency, AgencyKind, Role
     from tests.test_flow_api import register_case
 
     case_id = register_case(world)["case_id"]
-    bar = Agency.objects.create(
-        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
-        region=world.unit.region,
-    )  # fmt: skip
-    world.official("lena", bar, Role.DEFENCE_LAWYER)
+    world.lawyer()
     workspaces = {
         "rita": ["/", "/reports/new/", "/inbox/", f"/cases/{case_id}/"],
         "petra": ["/supervision/", "/queue/"],

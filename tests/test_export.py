@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from tergeu_verify.verify import Trust, verify_bundle
 
-from tergeu.accounts.models import Agency, AgencyKind, Role
 from tergeu.integrity.signer import log_signer
 from tergeu.journal.services import act_append
 from tests.conftest import VALID_IIN_2, ApiClient, World
@@ -95,11 +94,7 @@ def test_others_bundles_hold_no_trace_of_the_compartment_and_verify(
         actor=world.petra,
         payload={"request": case.last_seq, "outcome": "granted"},
     )
-    bar = Agency.objects.create(
-        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
-        region=world.unit.region,
-    )  # fmt: skip
-    lawyer = world.official("lena", bar, Role.DEFENCE_LAWYER)
+    lawyer = world.lawyer()
     notice = covert.client(lawyer).post(
         "/defence/notices", {"register_number": case.register_number, "client_iin": VALID_IIN_2}
     )

@@ -123,7 +123,6 @@ def test_the_prosecutor_s_supervision_list_and_its_filters(world: World) -> None
 
 
 def test_the_defence_workspace_notice_and_motion(world: World) -> None:
-    from tergeu.accounts.models import Agency, AgencyKind, Role
     from tergeu.defence.models import DefenceAdmission
     from tergeu.journal.models import Act
     from tergeu.journal.services import act_append
@@ -143,11 +142,7 @@ def test_the_defence_workspace_notice_and_motion(world: World) -> None:
         actor=world.petra,
         payload={"request": case.last_seq, "outcome": "granted"},
     )
-    bar = Agency.objects.create(
-        name="Almaty bar", kind=AgencyKind.LEGAL_CONSULTATION, authority_code="7590",
-        region=world.unit.region,
-    )  # fmt: skip
-    lawyer = web(world.official("lena", bar, Role.DEFENCE_LAWYER))
+    lawyer = web(world.lawyer())
     alice = web(world.alice)
     page = lawyer.get(reverse("web:defence")).content.decode()
     assert "You defend no one in tergeu yet." in page

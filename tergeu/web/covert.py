@@ -32,7 +32,7 @@ from tergeu.journal.services import act_append
 from tergeu.signing import acts as signing
 from tergeu.web import timeline
 from tergeu.web.forms import ACT_FORMS, ActForm
-from tergeu.web.views import DECISIONS, INVALID, gated, role_label
+from tergeu.web.views import DECISIONS, INVALID, gated, role_label, sign_and_return
 
 # The states of a covert action (tergeu.procedure.state.Covert.status).
 COVERT_STATES = {
@@ -199,11 +199,5 @@ def act_sign(request: HttpRequest, case_id: int, number: int, seq: int) -> HttpR
         action="sign_document",
         detail={"seq": seq, "lang": language},
     )
-    try:
-        signed = signing.act_sign(user, readable.act, language)
-    except AppError as exc:
-        messages.error(request, exc.message)
-    else:
-        text = _("Act no. %(seq)d signed (signature %(revision)d).")
-        messages.success(request, text % {"seq": seq, "revision": signed.revision})
-    return redirect(f"{reverse('web:compartment', args=[case_id, number])}#act-{seq}")
+    page = reverse("web:compartment", args=[case_id, number])
+    return sign_and_return(request, user, readable.act, language, page)

@@ -496,14 +496,24 @@ def act_sign(request: HttpRequest, case_id: int, seq: int) -> HttpResponse:
         action="sign_document",
         detail={"seq": seq, "lang": language},
     )
+    return sign_and_return(
+        request, user, readable.act, language, reverse("web:case", args=[case_id])
+    )
+
+
+def sign_and_return(
+    request: HttpRequest, user: Official, act: Act, language: str, page: str
+) -> HttpResponse:
+    """Sign `act`'s document with the user's key kept on the server, say how it went, and go
+    back to the act on `page`."""
     try:
-        signed = signing.act_sign(user, readable.act, language)
+        signed = signing.act_sign(user, act, language)
     except AppError as exc:
         messages.error(request, exc.message)
     else:
         text = _("Act no. %(seq)d signed (signature %(revision)d).")
-        messages.success(request, text % {"seq": seq, "revision": signed.revision})
-    return redirect(f"{reverse('web:case', args=[case_id])}#act-{seq}")
+        messages.success(request, text % {"seq": act.seq, "revision": signed.revision})
+    return redirect(f"{page}#act-{act.seq}")
 
 
 def _case_page(
