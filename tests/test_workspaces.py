@@ -340,3 +340,18 @@ def test_the_head_s_unit_overview(world: World) -> None:
     assert 'href="/unit/"' in page
     assert web(world.alice).get(reverse("web:unit")).status_code == 404
     assert web(world.petra).get(reverse("web:unit")).status_code == 404
+
+
+def test_the_institution_s_execution_orders(world: World) -> None:
+    from tests.test_execution import executing
+
+    case, warden, other_warden = executing.__wrapped__(world)  # type: ignore[attr-defined]
+    page = web(warden).get(reverse("web:execution_orders")).content.decode()
+    assert case.register_number in page
+    assert "awaiting confirmation" in page
+    assert 'href="/execution/"' in page
+    assert (
+        case.register_number
+        not in web(other_warden).get(reverse("web:execution_orders")).content.decode()
+    )
+    assert web(world.alice).get(reverse("web:execution_orders")).status_code == 404

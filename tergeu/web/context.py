@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from tergeu.accounts.models import HEAD_ROLES, Appointment, Official, Role
+from tergeu.accounts.models import EXECUTING_AGENCIES, HEAD_ROLES, Appointment, Official, Role
 from tergeu.notifications.models import Notification
 
 
@@ -29,10 +29,14 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     def head() -> bool:
         return Appointment.objects.filter(official=user, role__in=HEAD_ROLES).exists()
 
+    def executing() -> bool:
+        return Appointment.objects.filter(official=user, role__in=EXECUTING_AGENCIES).exists()
+
     # Each is asked only by a page that shows it.
     return {
         "unread_notifications": count,
         "is_prosecutor": prosecutor,
         "is_lawyer": lawyer,
         "is_head": head,
+        "is_executing": executing,
     }
