@@ -93,6 +93,22 @@ class Covert:
         )
 
 
+def suspect_recognised(world: World, case: Case) -> None:
+    """Alice recognises SUSPECT as a suspect in `case`, and Petra agrees."""
+    act_append(
+        case=case,
+        kind="recognition_as_suspect",
+        actor=world.alice,
+        payload={"party": SUSPECT, "grounds": "x"},
+    )
+    act_append(
+        case=case,
+        kind="decision",
+        actor=world.petra,
+        payload={"request": case.last_seq, "outcome": "granted"},
+    )
+
+
 @pytest.fixture
 def covert(world: World) -> Covert:
     return Covert(world)

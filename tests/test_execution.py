@@ -30,6 +30,10 @@ def officer(world: World, username: str, agency: Agency, role: str) -> Official:
 
 @pytest.fixture
 def executing(world: World) -> tuple[Case, Official, Official]:
+    return executing_case(world)
+
+
+def executing_case(world: World) -> tuple[Case, Official, Official]:
     """A case whose sentence is being executed by colony 7591 (set on the projection: the
     court's acts that lead there are not open to any official yet)."""
     case: Case = open_case(world, notes=0)

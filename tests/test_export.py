@@ -15,9 +15,8 @@ import pytest
 from tergeu_verify.verify import Trust, verify_bundle
 
 from tergeu.integrity.signer import log_signer
-from tergeu.journal.services import act_append
 from tests.conftest import VALID_IIN_2, ApiClient, World
-from tests.test_covert import MARKER, SUSPECT, TARGET, Covert
+from tests.test_covert import MARKER, TARGET, Covert, suspect_recognised
 from tests.test_refusals import assert_error
 
 
@@ -82,18 +81,7 @@ def test_others_bundles_hold_no_trace_of_the_compartment_and_verify(
 ) -> None:
     assert covert.sanction(1).status_code == 201
     case = covert.case
-    act_append(
-        case=case,
-        kind="recognition_as_suspect",
-        actor=world.alice,
-        payload={"party": SUSPECT, "grounds": "x"},
-    )
-    act_append(
-        case=case,
-        kind="decision",
-        actor=world.petra,
-        payload={"request": case.last_seq, "outcome": "granted"},
-    )
+    suspect_recognised(world, case)
     lawyer = world.lawyer()
     notice = covert.client(lawyer).post(
         "/defence/notices", {"register_number": case.register_number, "client_iin": VALID_IIN_2}

@@ -125,23 +125,11 @@ def test_the_prosecutor_s_supervision_list_and_its_filters(world: World) -> None
 def test_the_defence_workspace_notice_and_motion(world: World) -> None:
     from tergeu.defence.models import DefenceAdmission
     from tergeu.journal.models import Act
-    from tergeu.journal.services import act_append
-    from tests.test_covert import SUSPECT, Covert
+    from tests.test_covert import SUSPECT, Covert, suspect_recognised
     from tests.test_refusals import database_state
 
     case = Covert(world).case
-    act_append(
-        case=case,
-        kind="recognition_as_suspect",
-        actor=world.alice,
-        payload={"party": SUSPECT, "grounds": "x"},
-    )
-    act_append(
-        case=case,
-        kind="decision",
-        actor=world.petra,
-        payload={"request": case.last_seq, "outcome": "granted"},
-    )
+    suspect_recognised(world, case)
     lawyer = web(world.lawyer())
     alice = web(world.alice)
     page = lawyer.get(reverse("web:defence")).content.decode()
@@ -343,9 +331,9 @@ def test_the_head_s_unit_overview(world: World) -> None:
 
 
 def test_the_institution_s_execution_orders(world: World) -> None:
-    from tests.test_execution import executing
+    from tests.test_execution import executing_case
 
-    case, warden, other_warden = executing.__wrapped__(world)  # type: ignore[attr-defined]
+    case, warden, other_warden = executing_case(world)
     page = web(warden).get(reverse("web:execution_orders")).content.decode()
     assert case.register_number in page
     assert "awaiting confirmation" in page

@@ -70,11 +70,7 @@ def decisions_on(act: Act) -> QuerySet[Act]:
 
 
 def revisions(act: Act, language: str) -> list[SignedDocument]:
-    return list(
-        SignedDocument.objects.filter(act=act, language=language)
-        .select_related("signer", "decision", "pdf")
-        .order_by("revision")
-    )
+    return revisions_of([act], language)[act.pk]
 
 
 def revisions_of(acts: list[Act], language: str) -> dict[int, list[SignedDocument]]:

@@ -1,7 +1,10 @@
-"""What every page of the web UI shows about the signed-in official."""
+"""What every page of the web UI shows about the signed-in official: the workspaces their roles
+open (one query for the roles) and their unread notifications (one count), each read only by a
+page that shows it."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,33 +13,37 @@ from tergeu.accounts.models import EXECUTING_AGENCIES, HEAD_ROLES, Appointment, 
 from tergeu.notifications.models import Notification
 
 
-def unread(request: HttpRequest) -> dict[str, Any]:
-    """How many of the official's notifications are unread (for the inbox link), and whether
-    they are a prosecutor (for the supervision link)."""
+class Menu:
+    def __init__(self, user: Official) -> None:
+        self.user = user
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(
+            Appointment.objects.filter(official=self.user).values_list("role", flat=True)
+        )
+
+    @cached_property
+    def unread(self) -> int:
+        return Notification.objects.for_recipient(self.user).unread().count()
+
+    @property
+    def prosecutor(self) -> bool:
+        return Role.PROSECUTOR in self.roles
+
+    @property
+    def lawyer(self) -> bool:
+        return Role.DEFENCE_LAWYER in self.roles
+
+    @property
+    def head(self) -> bool:
+        return bool(self.roles & set(HEAD_ROLES))
+
+    @property
+    def executing(self) -> bool:
+        return bool(self.roles & set(EXECUTING_AGENCIES))
+
+
+def menu(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if not isinstance(user, Official):
-        return {}
-
-    def count() -> int:
-        return Notification.objects.for_recipient(user).unread().count()
-
-    def prosecutor() -> bool:
-        return Appointment.objects.filter(official=user, role=Role.PROSECUTOR).exists()
-
-    def lawyer() -> bool:
-        return Appointment.objects.filter(official=user, role=Role.DEFENCE_LAWYER).exists()
-
-    def head() -> bool:
-        return Appointment.objects.filter(official=user, role__in=HEAD_ROLES).exists()
-
-    def executing() -> bool:
-        return Appointment.objects.filter(official=user, role__in=EXECUTING_AGENCIES).exists()
-
-    # Each is asked only by a page that shows it.
-    return {
-        "unread_notifications": count,
-        "is_prosecutor": prosecutor,
-        "is_lawyer": lawyer,
-        "is_head": head,
-        "is_executing": executing,
-    }
+    return {"menu": Menu(user)} if isinstance(user, Official) else {}

@@ -32,7 +32,14 @@ from tergeu.journal.services import act_append
 from tergeu.signing import acts as signing
 from tergeu.web import timeline
 from tergeu.web.forms import ACT_FORMS, ActForm
-from tergeu.web.views import DECISIONS, INVALID, gated, role_label, sign_and_return
+from tergeu.web.views import (
+    DECISIONS,
+    INVALID,
+    document_response,
+    gated,
+    role_label,
+    sign_and_return,
+)
 
 # The states of a covert action (tergeu.procedure.state.Covert.status).
 COVERT_STATES = {
@@ -179,9 +186,7 @@ def act_document(request: HttpRequest, case_id: int, number: int, seq: int) -> H
         language=language_or_default(request.GET.get("lang")),
         surface=Surface.WEB,
     )
-    response = HttpResponse(document.content, content_type=document.content_type)
-    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
-    return response
+    return document_response(document)
 
 
 @gated

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from tergeu.access.gate import access_case, access_log
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Appointment, Official, Role
+from tergeu.cases.law import pack
 from tergeu.cases.models import Case
 from tergeu.defence import services
 from tergeu.defence.models import DefenceAdmission
@@ -49,9 +50,10 @@ class NoticeForm(forms.Form):
 class MotionForm(forms.Form):
     matter = forms.ChoiceField(
         label=gettext_lazy("Matter"),
+        # The matters the pack allows for a motion of the defence.
         choices=[
             (value, MATTERS.get(value, value))
-            for value in choices("choice:documents|expertise|investigative_action|measure|other")
+            for value in choices(dict(pack().acts["motion"][-1].payload)["matter"][0])
         ],
     )
     text = forms.CharField(

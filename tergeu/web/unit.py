@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case as Choose
-from django.db.models import Count, Min, Q, When
+from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET
 from tergeu import clock
 from tergeu.access.gate import access_log, visible_cases
 from tergeu.access.models import Surface
-from tergeu.accounts.models import EXECUTING_AGENCIES, HEAD_ROLES, Agency, Appointment, Official
+from tergeu.accounts.models import HEAD_ROLES, Agency, Appointment, Official
 from tergeu.cases.models import Stage
 from tergeu.errors import NotFound
 from tergeu.web.views import gated
@@ -87,30 +86,3 @@ def unit(request: HttpRequest) -> HttpResponse:
         user, surface=Surface.WEB, action="view_unit", detail={"units": [a.pk for a in agencies]}
     )
     return render(request, "web/unit.html", {"units": units})
-
-
-@gated
-@require_GET
-def execution_orders(request: HttpRequest) -> HttpResponse:
-    """The execution orders sent to my institution (a colony, a probation service, the
-    bailiffs): those awaiting confirmation first. The confirmation is an act of the case page."""
-    user = request.user
-    assert isinstance(user, Official)
-    mine = Appointment.objects.filter(official=user, role__in=EXECUTING_AGENCIES)
-    agencies = list(mine.values_list("agency_id", flat=True))
-    if not agencies:
-        raise NotFound(_("Execution orders are kept for executing institutions."), code="not_found")
-    cases = list(
-        visible_cases(user)
-        .filter(execution_institution_id__in=agencies)
-        .select_related("execution_institution")
-        # Those awaiting confirmation (still at the execution stage) first.
-        .order_by(Choose(When(stage=Stage.EXECUTION, then=0), default=1), "-registered_at")[:200]
-    )
-    access_log(
-        user,
-        surface=Surface.WEB,
-        action="list_execution_orders",
-        detail={"case_ids": [c.pk for c in cases]},
-    )
-    return render(request, "web/execution.html", {"cases": cases})

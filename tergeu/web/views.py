@@ -475,6 +475,11 @@ def act_document(request: HttpRequest, case_id: int, seq: int) -> HttpResponse:
         language=language_or_default(request.GET.get("lang")),
         surface=Surface.WEB,
     )
+    return document_response(document)
+
+
+def document_response(document: documents.Document) -> HttpResponse:
+    """A procedural document as the browser shows it (inline PDF)."""
     response = HttpResponse(document.content, content_type=document.content_type)
     response["Content-Disposition"] = f'inline; filename="{document.filename}"'
     return response
