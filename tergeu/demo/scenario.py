@@ -50,6 +50,21 @@ from tergeu.registry.services import (
 SEED = 20140704  # the date of the Criminal Procedure Code
 HISTORY_DAYS = 170
 UNDECIDED = 5  # recent reports still awaiting a decision
+# Cases of the Almaty police before the demo's trial judge, each stopped at a stage of the court
+# (and the days since it was sent there), so that the court's page, its hearing calendar and the
+# colony's execution orders have something to show.
+COURT_UNIT = "7511"
+COURT_ARTICLES = ("188", "192")
+COURT_STORIES = (
+    ("sent_to_court", 2),
+    ("trial_scheduled", 3),
+    ("trial_scheduled", 6),
+    ("trial", 10),
+    ("judgment_issued", 15),
+    ("in_force", 29),
+    ("execution", 31),
+    ("closed", 40),
+)
 
 
 @dataclass(frozen=True)
@@ -453,6 +468,73 @@ class Planner:
                 return None
         return at
 
+    def to_court(self, stop: str, days_ago: float) -> None:
+        """A case investigated, sent to court `days_ago`, and taken by the court as far as
+        `stop`: accepted with its hearing set a week after it arrived, the trial, a verdict of
+        imprisonment, in force after the appeal window, executed by the colony."""
+        unit = UNIT_BY_CODE[COURT_UNIT]
+        # Theft and robbery (arts 188, 192): the investigator still draws up the indictment
+        # (until the pack's switch `prosecutor_indictment` reaches them in 2027).
+        crimes = [c for c in unit.crimes if c.form == "preliminary" and c.article in COURT_ARTICLES]
+        crime = self.rng.choice(crimes)
+        story = Story(unit)
+        sent = self.office_hours(days_ago)
+        received = sent - timedelta(days=25)
+        self.receive(story, received, crime.summary, crime.source)
+        registrar = self.official(unit.registrar)
+
+        def register() -> None:
+            assert story.report is not None
+            story.case = report_register(
+                report=story.report, actor=registrar, qualification=crime.qualification()
+            )
+
+        self.add(self.later(received, 1, 20), register)
+        at = self.accept(story, crime, received + timedelta(days=1))
+        assert at is not None
+        suspect = self.people.person()
+        party = f"iin:{suspect.iin}"
+        if story.applicant is not None:
+            self.admit(story, at + timedelta(hours=2), "victim", story.applicant)
+        self.admit(story, at + timedelta(hours=3), "suspect", suspect)
+        self.act(story, at + timedelta(hours=1), story.lead, "prosecutor_notice", {})
+        lead, prosecutor, judge = story.lead, unit.prosecutor, "trial_judge"
+        hearing = (sent + timedelta(days=7)).astimezone(clock.legal_zone())
+        hearing = hearing.replace(hour=10, minute=0, second=0, microsecond=0)
+        imprisonment = {"punishment": "imprisonment", "term_months": 36}
+        colony = self.agency("7591")
+        grounds = "показания потерпевшего"
+        steps: list[tuple[timedelta, str, str, Mapping[str, Any]]] = [
+            (timedelta(days=-20), lead, "recognition_as_suspect", {"party": party, "grounds": grounds}),
+            (timedelta(days=-20), prosecutor, "decision:recognition_as_suspect", {}),
+            (timedelta(days=-4), lead, "investigation_completed", {}),
+            (timedelta(days=-2), lead, "familiarization_completed", {}),
+            (timedelta(days=-1), lead, "indictment", {}),
+            (timedelta(0), prosecutor, "decision:indictment", {}),
+            (timedelta(days=1), judge, "court_acceptance", {"route": "trial", "hearing_at": hearing.isoformat()}),
+            (timedelta(days=8), judge, "trial_start", {}),
+            (timedelta(days=10), judge, "verdict", {"outcome": "conviction", **imprisonment}),
+            (timedelta(days=28), judge, "entry_into_force", {}),
+            (timedelta(days=29), judge, "execution_order", {**imprisonment, "institution_id": colony.pk}),
+            (timedelta(days=30), "penitentiary_officer", "execution_confirmation", {"place": "учреждение ЛА-155/14"}),
+        ]  # fmt: skip
+        stops = {
+            "sent_to_court": "decision:indictment",
+            "trial_scheduled": "court_acceptance",
+            "trial": "trial_start",
+            "judgment_issued": "verdict",
+            "in_force": "entry_into_force",
+            "execution": "execution_order",
+            "closed": "execution_confirmation",
+        }
+        for offset, actor, kind, payload in steps:
+            if kind.startswith("decision:"):
+                done = self.decide(story, sent + offset, actor, kind.removeprefix("decision:"))
+            else:
+                done = self.act(story, sent + offset, actor, kind, payload)
+            if not done or kind == stops[stop]:
+                return
+
     def transfer(self, story: Story, at: datetime) -> None:
         to = "7511" if story.unit.code != "7511" else self.rng.choice(["7531", "7111"])
         target = self.agency(to)
@@ -511,6 +593,8 @@ class Planner:
             self.not_registered(item, rng.uniform(5, HISTORY_DAYS))
         for unit in rng.sample(UNITS, k=UNDECIDED):
             self.undecided(unit)
+        for stop, days_ago in COURT_STORIES:
+            self.to_court(stop, days_ago)
 
     def play(self) -> None:
         for step in sorted(self.steps):

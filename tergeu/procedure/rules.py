@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tergeu.procedure.state import Covert, Person, ProcState, is_minor
@@ -881,6 +881,26 @@ def _exception_reasoned(ctx: Context) -> Refusal | None:
     )
 
 
+# The outer term of the trial's opening (322(4), R78X); the clocks themselves say more precisely.
+HEARING_HORIZON = timedelta(days=30)
+
+
+def _hearing_ahead(ctx: Context) -> Refusal | None:
+    """A hearing the order names is after the order and within the trial's outer term."""
+    value = ctx.payload.get("hearing_at")
+    if not value:
+        return None
+    hearing = moment(value)
+    if ctx.at < hearing <= ctx.at + HEARING_HORIZON:
+        return None
+    return Refusal(
+        "hearing_out_of_term",
+        gettext_noop("The hearing is set after the order and no later than 30 days from it."),
+        "322(4)",
+        {"hearing_at": hearing.isoformat()},
+    )
+
+
 def _appeal_outcome(state: ProcState, ctx: Context) -> ProcState:
     """The appeal court's decision in force: a changed sentence replaces the old one; an
     acquittal releases the convicted person (470(5)); an upheld verdict stands as it is."""
@@ -916,6 +936,7 @@ PREDICATES.update(
         "nothing_to_execute": _nothing_to_execute,
         "trial_notice_elapsed": _trial_notice_elapsed,
         "exception_reasoned": _exception_reasoned,
+        "hearing_ahead": _hearing_ahead,
     }
 )
 EFFECTS.update({"appeal_outcome": _appeal_outcome, "retrial": _retrial})

@@ -36,6 +36,10 @@ class Menu:
         return Role.DEFENCE_LAWYER in self.roles
 
     @property
+    def trial_judge(self) -> bool:
+        return Role.TRIAL_JUDGE in self.roles
+
+    @property
     def head(self) -> bool:
         return bool(self.roles & set(HEAD_ROLES))
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tergeu.accounts.models import (
     CONDUCTING_ROLES,
+    EXECUTING_AGENCIES,
     INVESTIGATING_KINDS,
     PROSECUTOR_KINDS,
     Agency,
@@ -378,7 +379,8 @@ FIELD_LABELS = {
     "term_months": _("Term (months)"),
     "term_days": _("Term (days)"),
     "term_hours": _("Term (hours)"),
-    "institution_id": _("Executing institution (id)"),
+    "institution_id": _("Executing institution"),
+    "hearing_at": _("Date and time of the hearing"),
     "exceptional": _("Exceptionally later than 15 days"),
     "place": _("Place of serving"),
 }
@@ -387,6 +389,11 @@ CHOICE_LABELS = {
     "shortened": _("granted for a shorter term"),
     "trial": _("main trial"),
 }
+
+
+def choice_label(value: str) -> str:
+    """The words for a choice value of the pack (the pack's texts are in the catalogue)."""
+    return str(CHOICE_LABELS.get(value) or _(value.replace("_", " ")))
 
 
 class PackActForm(ActForm):
@@ -400,7 +407,9 @@ class PackActForm(ActForm):
             value: Any = self.cleaned_data.get(name)
             if value in (None, "") and type_ != "bool":
                 continue
-            if type_ == "party":
+            if isinstance(value, Agency):
+                value = value.pk
+            elif type_ == "party":
                 value = f"iin:{value}"
             elif type_ == "datetime":
                 value = value.isoformat()
@@ -415,12 +424,16 @@ def pack_form(kind: str, spec: dict[str, tuple[str, bool]]) -> type[PackActForm]
         field: forms.Field
         values = choices(type_)
         if values:
-            options: list[tuple[str, Any]] = [
-                (v, CHOICE_LABELS.get(v) or _(v.replace("_", " "))) for v in values
-            ]
+            options: list[tuple[str, Any]] = [(v, choice_label(v)) for v in values]
             if not required:
                 options = [("", "—"), *options]
             field = forms.ChoiceField(label=label, choices=options, required=required)
+        elif name == "institution_id":
+            # The institutions that execute sentences; the pack says which executes what.
+            institutions = Agency.objects.filter(kind__in=EXECUTING_AGENCIES.values())
+            field = forms.ModelChoiceField(
+                label=label, required=required, queryset=institutions.order_by("name")
+            )
         elif type_ == "party":
             field = forms.CharField(label=label, required=required, validators=[IIN], max_length=12)
         elif type_ == "datetime":

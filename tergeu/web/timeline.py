@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from tergeu import clock
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Agency, Official, Role
+from tergeu.cases.law import pack
 from tergeu.cases.models import (
     Case,
     InvestigationForm,
@@ -28,7 +29,10 @@ from tergeu.cases.models import (
 from tergeu.defence.disclosure import disclosed_acts, reads_as_defence
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
+from tergeu.procedure.pack import choices
+from tergeu.procedure.rules import moment
 from tergeu.procedure.state import from_json
+from tergeu.web.forms import FIELD_LABELS, choice_label
 
 PAGE = 50
 
@@ -132,7 +136,14 @@ def _names(case: Case, acts: Sequence[Act], participants: Iterable[Participant])
         p = act.payload
         official_ids.update(p[k] for k in ("investigator_id", "prosecutor_id") if k in p)
         agency_ids.update(
-            p[k] for k in ("investigation_unit_id", "supervising_office_id", "to_unit_id") if k in p
+            p[k]
+            for k in (
+                "investigation_unit_id",
+                "supervising_office_id",
+                "to_unit_id",
+                "institution_id",
+            )
+            if k in p
         )
     names = Names(officials={}, agencies={}, parties={})
     if official_ids:
@@ -187,5 +198,25 @@ def _summary(kind: str, p: Mapping[str, Any], names: Names) -> str:
         return f"{p['filename']} ({p['mime']}, {filesizeformat(p['size'])})"
     if kind == "annulment":
         return _("Annuls act #%(act)s: %(reasons)s") % {"act": p["act"], "reasons": p["reasons"]}
-    # A kind this page does not know yet still shows what it carries.
-    return "; ".join(f"{k}: {v}" for k, v in sorted(p.items()))
+    # Any other kind: its fields in words, as the pack declares them.
+    versions = pack().acts.get(kind)
+    spec = dict(versions[-1].payload) if versions else {}
+    return "; ".join(
+        f"{FIELD_LABELS.get(name, name.replace('_', ' '))}: "
+        f"{_value(name, spec.get(name, ('', False))[0], value, names)}"
+        for name, value in sorted(p.items())
+    )
+
+
+def _value(name: str, type_: str, value: Any, names: Names) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name == "institution_id":
+        return names.agency(value)
+    if type_.startswith("party") and isinstance(value, str):
+        return names.party(value)
+    if type_.startswith("datetime") and isinstance(value, str):
+        return moment(value).astimezone(clock.legal_zone()).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value in choices(type_):
+        return choice_label(value)
+    return str(value)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tergeu.web import covert, defence, execution, unit, views
+from tergeu.web import court, covert, defence, execution, unit, views
 
 app_name = "web"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("supervision/", views.supervision, name="supervision"),
     path("unit/", unit.unit, name="unit"),
     path("execution/", execution.execution_orders, name="execution_orders"),
+    path("court/", court.court, name="court"),
     path("defence/", defence.defence, name="defence"),
     path("defence/clients/<int:admission_id>/motions/", defence.motion, name="motion_new"),
     path("reports/new/", views.report_new, name="report_new"),
