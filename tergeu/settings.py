@@ -103,7 +103,8 @@ WSGI_APPLICATION = "tergeu.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own overrides of other apps' templates (the admin's index).
+        "DIRS": [BASE_DIR / "tergeu" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

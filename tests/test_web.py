@@ -3,6 +3,7 @@ refused forms writing nothing, the journal's paging, translations."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -650,3 +651,29 @@ def test_catalogue_is_complete(language: str) -> None:
     fuzzy = [msgid for msgid, _, is_fuzzy in entries if is_fuzzy]
     assert untranslated == []
     assert fuzzy == []
+
+
+def test_fields_carry_the_checks_the_browser_makes_before_sending(world: World) -> None:
+    """forms.js shows these messages inline; the server checks everything again and marks the
+    field it refuses for assistive technology."""
+    client = web(world.rita, language="ru")
+    page = client.get(reverse("web:report_new")).content.decode()
+    assert 'src="/static/web/forms.js"' in page
+    iin = re.search(r'<input[^>]+name="iin"[^>]*>', page)
+    assert iin is not None
+    assert 'pattern="\\d{12}"' in iin.group(0)
+    assert 'inputmode="numeric"' in iin.group(0)
+    assert 'data-pattern-message="ИИН состоит из 12 цифр."' in iin.group(0)
+    assert 'aria-describedby="id_iin_helptext"' in iin.group(0)
+    messages = re.search(r'<script id="form-messages" type="application/json">(.*?)</script>', page)
+    assert messages is not None
+    assert json.loads(messages.group(1))["required"] == "Обязательное поле."
+    refused = client.post(
+        reverse("web:report_new"),
+        {"agency": world.unit.pk, "source": "written_statement", "summary": "x", "iin": "12"},
+    )
+    assert refused.status_code == 422
+    iin = re.search(r'<input[^>]+name="iin"[^>]*>', refused.content.decode())
+    assert iin is not None
+    assert 'aria-invalid="true"' in iin.group(0)
+    assert 'aria-describedby="id_iin_helptext id_iin_error"' in iin.group(0)

@@ -2,6 +2,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django import template
+from django.core.validators import RegexValidator
+from django.forms import BoundField
+from django.utils.html import json_script
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -53,4 +57,44 @@ def urgency(due_at: datetime | None) -> Urgency | None:
     days = left.days
     return Urgency(
         "green", ngettext("%(days)d day left", "%(days)d days left", days) % {"days": days}
+    )
+
+
+@register.filter
+def constrained(field: BoundField) -> BoundField:
+    """The field as the browser checks it before sending (forms.js shows the messages): a
+    pattern from its regular-expression validator with that validator's message, and its
+    errors and help announced with it."""
+    widget = field.field.widget
+    for validator in field.field.validators:
+        if isinstance(validator, RegexValidator) and not validator.inverse_match:
+            regex = validator.regex
+            source = regex if isinstance(regex, str) else regex.pattern
+            pattern = source.removeprefix("^").removesuffix("$")
+            widget.attrs.setdefault("pattern", pattern)
+            widget.attrs.setdefault("data-pattern-message", str(validator.message))
+            if pattern.startswith("\\d"):
+                widget.attrs.setdefault("inputmode", "numeric")
+    described = [f"{field.auto_id}_helptext"] if field.help_text else []
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        widget.attrs["aria-invalid"] = "true"
+    if described:
+        widget.attrs["aria-describedby"] = " ".join(described)
+    return field
+
+
+@register.simple_tag
+def form_messages() -> SafeString:
+    """What forms.js says of a field the browser finds wrong, in the page's language."""
+    return json_script(
+        {
+            "required": _("This field is required."),
+            "pattern": _("Enter a value in the format asked for."),
+            "type": _("Enter a valid value."),
+            "too_long": _("The value is too long."),
+            "bad_input": _("Enter a valid value."),
+            "range": _("Enter a value within the allowed range."),
+        },
+        "form-messages",
     )
