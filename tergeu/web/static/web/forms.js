@@ -21,7 +21,7 @@
     var field = input.closest(".field");
     if (!field) return;
     var error = field.querySelector(".field-error");
-    var text = input.checkValidity() ? "" : message(input);
+    var text = input.validity.valid ? "" : message(input);
     if (!text) {
       if (error && error.dataset.live) error.remove();
       if (!error || error.dataset.live) {
@@ -66,7 +66,7 @@
     if (event.target.closest && event.target.closest(".has-error")) show(event.target);
   });
 
-  // Attachments: sent with a progress bar; the answer replaces the page as a plain post would.
+  // Attachments: sent with a progress bar; the answer replaces the page as a plain post's would.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches("form[data-upload]") || !window.XMLHttpRequest) return;
@@ -83,13 +83,12 @@
       status.textContent = form.dataset.sending + ": " + percent + "%";
     });
     request.addEventListener("load", function () {
-      if (request.status < 400 && request.responseURL) {
-        window.location.assign(request.responseURL + "#journal");
-        return;
-      }
+      // The answer is the page a plain post ends on (the redirect followed, its message shown).
+      var url = request.responseURL;
       document.open();
       document.write(request.responseText);
       document.close();
+      if (url) history.replaceState(null, "", request.status < 400 ? url + "#journal" : url);
     });
     request.addEventListener("error", function () {
       status.textContent = form.dataset.failed;
