@@ -136,6 +136,13 @@ class Notification(models.Model):
                 name="notification_undelivered",
             ),
             models.Index(fields=["case", "kind"], name="notification_case_kind"),
+            # The unread count every page's menu shows, counted from this index alone: an
+            # official with 50,000 notifications cost 70-180 ms a page reading their rows.
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(
