@@ -221,6 +221,82 @@ def test_the_judge_decides_a_covert_request_on_its_compartment_page(world: World
     assert olga.post(decide_url, {"r1-outcome": "refused"}).status_code == 404
 
 
+def test_the_investigator_extends_ends_and_reports_a_covert_action_on_its_page(
+    world: World,
+) -> None:
+    """The acts recorded inside a compartment have their forms on its page, for those who may
+    perform them now; a refused one writes nothing, and the unnamed are told it does not
+    exist."""
+    from tergeu.journal.models import Act
+    from tests.test_covert import Covert
+    from tests.test_refusals import database_state
+
+    covert = Covert(world)
+    case = covert.case
+    assert covert.sanction(1).status_code == 201
+    page_url = reverse("web:compartment", args=[case.pk, 1])
+    alice, julia, olga = web(world.alice), web(covert.julia), web(world.olga)
+    page = alice.get(page_url).content.decode()
+    assert "Record an act" in page
+    extension_url = reverse("web:compartment_act_new", args=[case.pk, 1, "covert_extension"])
+    assert f'action="{extension_url}"' in page
+    # Only what may be done now: the report follows the end; the judge extends nothing.
+    assert "covert_report" not in page
+    assert "Record an act" not in julia.get(page_url).content.decode()
+
+    until = (clock.now() + timedelta(days=40)).strftime("%Y-%m-%dT%H:%M")
+    wrong = {"covert_extension-covert": "1", "covert_extension-grounds": "new contacts"}
+    before = database_state()
+    assert alice.post(extension_url, wrong).status_code == 422  # no term
+    assert olga.post(extension_url, {**wrong, "covert_extension-until": until}).status_code == 404
+    assert julia.post(extension_url, {**wrong, "covert_extension-until": until}).status_code == 403
+    other = reverse("web:compartment_act_new", args=[case.pk, 1, "note"])
+    assert alice.post(other, {"note-text": "x"}).status_code == 404
+    assert database_state() == before
+
+    done = alice.post(extension_url, {**wrong, "covert_extension-until": until}, follow=True)
+    assert "Recorded: Covert investigative action: extension." in done.content.decode()
+    extension = Act.objects.get(compartment__case=case, seq=3)
+    assert (extension.kind, extension.actor, extension.payload["covert"]) == (
+        "covert_extension",
+        world.alice,
+        1,
+    )
+    end_url = reverse("web:compartment_act_new", args=[case.pk, 1, "covert_end"])
+    alice.post(end_url, {"covert_end-covert": "1"})
+    page = alice.get(page_url).content.decode()
+    assert reverse("web:compartment_act_new", args=[case.pk, 1, "covert_report"]) in page
+    assert "ended" in page
+
+
+def test_a_participant_is_admitted_with_where_copies_reach_them(world: World) -> None:
+    """The admission form takes the person's phone and e-mail, kept as their contact; a
+    malformed one is refused and writes nothing."""
+    from tergeu.notifications.models import Contact
+    from tests.conftest import VALID_IIN_2, open_case
+    from tests.test_refusals import database_state
+
+    case = open_case(world, notes=0)
+    url = reverse("web:act_new", args=[case.pk, "participant_admission"])
+    alice = web(world.alice)
+    form = alice.get(url).content.decode()
+    assert 'name="participant_admission-email"' in form
+    person = {
+        "participant_admission-role": "witness",
+        "participant_admission-iin": VALID_IIN_2,
+        "participant_admission-last_name": "Witnessova",
+        "participant_admission-first_name": "W",
+    }
+    before = database_state()
+    bad = alice.post(url, {**person, "participant_admission-phone": "12"})
+    assert bad.status_code == 422
+    assert "country code" in bad.content.decode()
+    assert database_state() == before
+    alice.post(url, {**person, "participant_admission-email": "witness@example.kz"})
+    contact = Contact.objects.get(person__iin=VALID_IIN_2)
+    assert contact.email == "witness@example.kz"
+
+
 def test_the_workspace_pages_cost_the_same_queries_however_many_cases(world: World) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

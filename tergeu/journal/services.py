@@ -320,6 +320,27 @@ def acts_judged(actor: Official, case: Case) -> dict[str, list[dict[str, Any]]]:
     return judged
 
 
+def compartment_acts_open(actor: Official, compartment: Compartment) -> set[str]:
+    """The act kinds recorded inside `compartment` (an extension, the end, the report…) that
+    `actor` may perform there now, judged as `compartment_append` judges them: the case's stage
+    and persons with the compartment's covert part. Decisions on its requests are not among
+    them: the compartment's page offers those with each request."""
+    case = compartment.case
+    roles = tuple(capacities(actor, case))
+    if not roles:
+        return set()
+    state = inside(from_json(case.procedure), part_load(compartment))
+    now, body = clock.now(), case.investigation_unit.kind
+    return {
+        kind
+        for kind in KINDS
+        if law.compartment_place(kind) == "inside"
+        and not allowed(
+            law.pack(), state, Proposal(kind, roles, {}, now, compartment.last_seq + 1, body)
+        )
+    }
+
+
 def awaiting_me(state: ProcState, roles: tuple[str, ...]) -> list[int]:
     """The open requests of the case whose current step is for one of `roles`."""
     return [a.request for a in law.awaiting(state) if a.roles & set(roles)]

@@ -1,7 +1,8 @@
 """A covert compartment in the web UI, for the officials named on it (everyone else gets the
 404 page, as for a compartment that does not exist): its covert actions, the requests awaiting
-a decision and their clocks, its acts with their documents and signatures — and the decision of
-the official whose decision is awaited (the investigating judge's sanction)."""
+a decision and their clocks, its acts with their documents and signatures — the decision of
+the official whose decision is awaited (the investigating judge's sanction), and the acts
+recorded inside it (an extension, the end, the report) for those who may perform them."""
 
 from __future__ import annotations
 
@@ -20,15 +21,16 @@ from django.views.decorators.http import require_GET, require_POST
 from tergeu.access.gate import access_compartment
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Official
+from tergeu.cases import law
 from tergeu.cases.compartments import part_load
 from tergeu.cases.law import awaiting, deadline_explain
 from tergeu.cases.models import Compartment
 from tergeu.documents import selectors as documents
 from tergeu.documents.services import language_or_default
-from tergeu.errors import AppError
+from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
-from tergeu.journal.services import act_append
+from tergeu.journal.services import act_append, compartment_acts_open
 from tergeu.signing import acts as signing
 from tergeu.web import timeline
 from tergeu.web.forms import ACT_FORMS, ActForm
@@ -89,10 +91,18 @@ def _page(
     compartment: Compartment,
     *,
     bound: tuple[int, ActForm] | None = None,
+    act_form: ActForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
     case = compartment.case
+    opened = compartment_acts_open(user, compartment)
+    # A refused form stays on the page, with its error, even if the act is no longer open.
+    act_forms = [
+        act_form if act_form is not None and act_form.kind == kind else ACT_FORMS[kind](case=case)
+        for kind in ACT_FORMS
+        if kind in opened or (act_form is not None and act_form.kind == kind)
+    ]
     part = part_load(compartment)
     decision_form = ACT_FORMS["decision"]
     requests = [
@@ -135,6 +145,7 @@ def _page(
             (d, deadline_explain(d)) for d in compartment.deadlines.order_by("due_at")
         ],
         "requests": requests,
+        "act_forms": [(KINDS[f.kind].label, f) for f in act_forms],
         "rows": rows,
         "document_language": language,
         "sign_on_server": bool(settings.TERGEU_SIGNING_SERVER_KEYS),
@@ -173,6 +184,32 @@ def decide(request: HttpRequest, case_id: int, number: int, seq: int) -> HttpRes
         return _page(request, compartment, bound=(seq, form), status=exc.status)
     messages.success(request, _("Decision recorded: act no. %(seq)d.") % {"seq": act.seq})
     return redirect(reverse("web:compartment", args=[case_id, number]))
+
+
+@gated
+@require_POST
+def act_new(request: HttpRequest, case_id: int, number: int, kind: str) -> HttpResponse:
+    """Record an act inside the compartment (an extension, the end, the report…)."""
+    user = _user(request)
+    compartment = _compartment(request, case_id, number, "append_act")
+    if kind not in ACT_FORMS or law.compartment_place(kind) != "inside":
+        raise NotFound(_("No such act kind."), code="unknown_act_kind")
+    form = ACT_FORMS[kind](request.POST, case=compartment.case)
+    if not form.is_valid():
+        return _page(request, compartment, act_form=form, status=INVALID)
+    try:
+        act = act_append(
+            case=compartment.case,
+            compartment=compartment,
+            kind=kind,
+            payload=form.payload(),
+            actor=user,
+        )
+    except AppError as exc:
+        form.add_error(None, exc.message)
+        return _page(request, compartment, act_form=form, status=exc.status)
+    messages.success(request, _("Recorded: %(kind)s.") % {"kind": KINDS[kind].label})
+    return redirect(reverse("web:compartment", args=[case_id, number]) + f"#act-{act.seq}")
 
 
 @gated

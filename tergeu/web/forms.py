@@ -9,6 +9,7 @@ from typing import Any, TypedDict
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tergeu.accounts.models import (
@@ -279,6 +280,14 @@ class ParticipantForm(ActForm, PersonFields):
 
     kind = "participant_admission"
     role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices)
+    # Where the person receives copies of decisions and notices: their contact, not the act's.
+    phone = forms.CharField(
+        label=capfirst(_("mobile phone")),
+        max_length=16,
+        required=False,
+        help_text=_("A phone number is written with its country code, e.g. +77011234567."),
+    )
+    email = forms.EmailField(label=capfirst(_("e-mail")), required=False)
 
 
 class TransferActForm(ActForm):

@@ -39,6 +39,11 @@ urlpatterns = [
         name="compartment_decide",
     ),
     path(
+        "cases/<int:case_id>/covert/<int:number>/acts/<slug:kind>/",
+        covert.act_new,
+        name="compartment_act_new",
+    ),
+    path(
         "cases/<int:case_id>/covert/<int:number>/acts/<int:seq>/document/",
         covert.act_document,
         name="compartment_act_document",

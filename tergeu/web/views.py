@@ -429,7 +429,14 @@ def _form_page(request: HttpRequest, case: Case, allowed: set[str], *, kind: str
 
 def _append(case: Case, user: Official, form: ActForm) -> None:
     if isinstance(form, ParticipantForm):
-        participant_admit(case=case, actor=user, role=form.cleaned_data["role"], **form.person())
+        participant_admit(
+            case=case,
+            actor=user,
+            role=form.cleaned_data["role"],
+            **form.person(),
+            phone=form.cleaned_data["phone"],
+            email=form.cleaned_data["email"],
+        )
     else:
         act_append(case=case, kind=form.kind, payload=form.payload(), actor=user)
 
