@@ -21,6 +21,14 @@ os.environ.setdefault("TERGEU_DEV", "1")
 from tergeu.accounts.models import Agency, AgencyKind, Appointment, Official, Region, Role  # noqa: E402
 from tergeu.accounts.services import token_create  # noqa: E402
 
+# The browser tests' fixtures (tests/browser.py), registered for every module that uses them.
+from tests.browser import (  # noqa: E402, F401
+    _sync_db_beside_playwright,
+    browser_context_args,
+    browser_type_launch_args,
+    site,
+)
+
 
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:

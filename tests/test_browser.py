@@ -1,13 +1,9 @@
-"""The web UI in a real browser: Debian's chromium, driven by Playwright, against the live server.
-
-Run with `-m browser` alone, or as part of the whole suite; the tests need /usr/bin/chromium
-(`scripts/setup.sh test` installs it) and never download a browser."""
+"""The web UI in a real browser: Debian's chromium, driven by Playwright, against the live server
+(tests/browser.py). Run with `-m browser` alone, or as part of the whole suite."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,61 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tergeu.cases.models import Case
+from tests.browser import SCREENSHOTS, sign_in
 from tests.conftest import VALID_IIN, World
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "locale": "en-US"}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _sync_db_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API keeps an event loop running in the main thread from its start to
-    the end of the session, so Django takes every ORM call made there (database set-up,
-    fixtures, assertions, and the tests that run after these) for one from async code. There is
-    no async code in tergeu, so the check is lifted for the session."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def site(live_server: Any, flushable_journal: Any, world: World) -> str:
-    return str(live_server.url)
-
-
-def sign_in(page: Page, site: str, username: str) -> None:
-    page.goto(f"{site}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(f"pw-{username}-123")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My cases")).to_be_visible()
 
 
 def test_report_to_case_and_language(page: Page, site: str, world: World) -> None:
@@ -192,7 +137,6 @@ def test_signing_on_the_server_and_with_the_signing_application(
 
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(os.environ.get("TERGEU_SCREENSHOTS", "var/screenshots"))
 # What axe reports at these levels fails the test (WCAG 2.1 A and AA rules, and axe's best
 # practices); "minor" and "moderate" findings are printed only.
 FAILING = ("serious", "critical")
