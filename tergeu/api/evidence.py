@@ -15,7 +15,6 @@ from tergeu.access.gate import access_case, access_log
 from tergeu.access.models import Surface
 from tergeu.api.schemas import current, errors
 from tergeu.cases.models import Case
-from tergeu.defence.disclosure import defence_view
 from tergeu.errors import NotFound
 from tergeu.evidence import services
 from tergeu.evidence.labels import evidence_label
@@ -67,16 +66,6 @@ def _item(item: EvidenceItem) -> dict[str, Any]:
     }
 
 
-def _visible(user: Any, case: Case) -> Any:
-    """The case's items `user` may see: all of them for its officials; for its defence, those
-    whose seizure was disclosed to it."""
-    items = EvidenceItem.objects.filter(case=case)
-    view = defence_view(user, case)
-    if view is not None:
-        items = items.filter(seized_seq__in=view.grounds)
-    return items
-
-
 @router.get(
     "/cases/{case_id}/evidence",
     response={200: ItemList, **errors(404)},
@@ -85,7 +74,7 @@ def _visible(user: Any, case: Case) -> Any:
 def evidence_list(request: HttpRequest, case_id: int) -> dict[str, Any]:
     user = current(request)
     case = access_case(user, case_id=case_id, surface=Surface.API, action="view_evidence")
-    return {"items": [_item(i) for i in _visible(user, case).order_by("number")]}
+    return {"items": [_item(i) for i in services.evidence_visible(user, case).order_by("number")]}
 
 
 @router.post(
@@ -139,7 +128,9 @@ def evidence_step(
 def evidence_label_get(request: HttpRequest, case_id: int, number: int) -> HttpResponse:
     user = current(request)
     case = access_case(user, case_id=case_id, surface=Surface.API, action="view_evidence")
-    item = _visible(user, case).filter(number=number).select_related("case").first()
+    item = (
+        services.evidence_visible(user, case).filter(number=number).select_related("case").first()
+    )
     if item is None:
         raise NotFound(
             _("No such item of evidence."), code="evidence_not_found", details={"number": number}

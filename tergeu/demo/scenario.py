@@ -35,6 +35,7 @@ from tergeu.demo.stories import (
     Crime,
     Undecided,
 )
+from tergeu.evidence.services import evidence_seize, evidence_step
 from tergeu.journal.services import act_append
 from tergeu.persons.services import person_get_or_create
 from tergeu.procedure.state import from_json, is_minor
@@ -499,6 +500,22 @@ class Planner:
         self.admit(story, at + timedelta(hours=3), "suspect", suspect)
         self.act(story, at + timedelta(hours=1), story.lead, "prosecutor_notice", {})
         lead, prosecutor, judge = story.lead, unit.prosecutor, "trial_judge"
+        investigator = self.official(lead)
+        seal = f"№ {self.rng.randrange(1000, 9999)}"
+
+        def seize() -> None:  # the stolen property, seized and sealed the same day
+            assert story.case is not None
+            evidence_seize(
+                case=story.case,
+                actor=investigator,
+                description="Похищенное имущество, изъятое у подозреваемого",
+                nature="physical",
+                place="по месту жительства подозреваемого",
+            )
+            fields = {"seal": seal, "packaging": "полимерный пакет"}
+            evidence_step(case=story.case, actor=investigator, number=1, step="seal", fields=fields)
+
+        self.add(sent - timedelta(days=19), seize)
         hearing = (sent + timedelta(days=7)).astimezone(clock.legal_zone())
         hearing = hearing.replace(hour=10, minute=0, second=0, microsecond=0)
         imprisonment = {"punishment": "imprisonment", "term_months": 36}

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
 from tergeu.accounts.models import Official
 from tergeu.attachments.services import blob_keep, received, safe_filename
 from tergeu.cases.models import Case
+from tergeu.defence.disclosure import defence_view
 from tergeu.errors import Conflict, InvalidInput, NotFound
 from tergeu.evidence.models import CLOSED_CUSTODY, Custody, EvidenceItem, Nature
 from tergeu.journal.models import Act
@@ -33,6 +34,16 @@ STEPS: Mapping[str, tuple[str, Custody]] = {
 SERVICE_KINDS = frozenset({"evidence_seizure", *(kind for kind, _custody in STEPS.values())})
 # Steps that move a sealed item: an item whose seal is broken (or never set) is sealed first.
 NEEDS_SEAL = frozenset({"transfer", "examine"})
+
+
+def evidence_visible(user: Any, case: Case) -> QuerySet[EvidenceItem]:
+    """The case's items `user` may see (the caller has passed the access gate for the case):
+    all of them for its officials; for its defence, those whose seizure was disclosed to it."""
+    items = EvidenceItem.objects.filter(case=case)
+    view = defence_view(user, case)
+    if view is not None:
+        items = items.filter(seized_seq__in=view.grounds)
+    return items
 
 
 def evidence_seize(

@@ -390,6 +390,18 @@ FIELD_LABELS = {
     "term_hours": _("Term (hours)"),
     "institution_id": _("Executing institution"),
     "hearing_at": _("Date and time of the hearing"),
+    "number": _("Item number"),
+    "description": _("Description"),
+    "nature": _("Nature"),
+    "seal": _("Seal number"),
+    "packaging": _("Packaging"),
+    "to": _("To whom"),
+    "expert": _("Expert"),
+    "purpose": _("Purpose"),
+    "filename": _("File"),
+    "sha256": "SHA-256",
+    # A field's words for one kind of act, where the field means something else there.
+    "evidence_seizure.place": _("Where it was seized"),
     "exceptional": _("Exceptionally later than 15 days"),
     "place": _("Place of serving"),
 }
@@ -398,6 +410,13 @@ CHOICE_LABELS = {
     "shortened": _("granted for a shorter term"),
     "trial": _("main trial"),
 }
+
+
+def field_label(kind: str, name: str) -> Any:
+    """The words for a payload field of the pack, in the act of `kind` (translated when shown:
+    the forms are made once, at start)."""
+    label = FIELD_LABELS.get(f"{kind}.{name}") or FIELD_LABELS.get(name)
+    return label if label is not None else name.replace("_", " ")
 
 
 def choice_label(value: str) -> str:
@@ -429,7 +448,7 @@ class PackActForm(ActForm):
 def pack_form(kind: str, spec: dict[str, tuple[str, bool]]) -> type[PackActForm]:
     fields: dict[str, Any] = {"kind": kind, "fields_spec": spec}
     for name, (type_, required) in spec.items():
-        label = FIELD_LABELS.get(name, name.replace("_", " "))
+        label = field_label(kind, name)
         field: forms.Field
         values = choices(type_)
         if values:

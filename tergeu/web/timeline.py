@@ -32,7 +32,7 @@ from tergeu.journal.models import Act
 from tergeu.procedure.pack import choices
 from tergeu.procedure.rules import moment
 from tergeu.procedure.state import from_json
-from tergeu.web.forms import FIELD_LABELS, choice_label
+from tergeu.web.forms import choice_label, field_label
 
 PAGE = 50
 
@@ -202,7 +202,7 @@ def _summary(kind: str, p: Mapping[str, Any], names: Names) -> str:
     versions = pack().acts.get(kind)
     spec = dict(versions[-1].payload) if versions else {}
     return "; ".join(
-        f"{FIELD_LABELS.get(name, name.replace('_', ' '))}: "
+        f"{str(field_label(kind, name))}: "
         f"{_value(name, spec.get(name, ('', False))[0], value, names)}"
         for name, value in sorted(p.items())
     )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tergeu.web import court, covert, defence, execution, unit, views
+from tergeu.web import court, covert, defence, evidence, execution, unit, views
 
 app_name = "web"
 urlpatterns = [
@@ -31,6 +31,18 @@ urlpatterns = [
     path("cases/<int:case_id>/attachments/", views.attachment_new, name="attachment_new"),
     path("cases/<int:case_id>/attachments/<int:seq>/", views.attachment, name="attachment"),
     path("cases/<int:case_id>/acts/<int:seq>/document/", views.act_document, name="act_document"),
+    path("cases/<int:case_id>/evidence/", evidence.seize, name="evidence_seize"),
+    path("cases/<int:case_id>/evidence/<int:number>/", evidence.item, name="evidence_item"),
+    path(
+        "cases/<int:case_id>/evidence/<int:number>/label/",
+        evidence.label,
+        name="evidence_label",
+    ),
+    path(
+        "cases/<int:case_id>/evidence/<int:number>/<slug:step>/",
+        evidence.step,
+        name="evidence_step",
+    ),
     path("cases/<int:case_id>/acts/<int:seq>/sign/", views.act_sign, name="act_sign"),
     path("cases/<int:case_id>/covert/<int:number>/", covert.compartment, name="compartment"),
     path(

@@ -4,8 +4,9 @@ report the user may not see is "not found", never "forbidden", as everywhere els
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -47,11 +48,14 @@ from tergeu.defence.disclosure import defence_view, detail_disclosed
 from tergeu.documents import selectors as documents
 from tergeu.documents.services import language_or_default
 from tergeu.errors import AppError, NotFound
+from tergeu.evidence.services import evidence_visible
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, act_kinds_open, acts_judged
 from tergeu.notifications.selectors import inbox
 from tergeu.notifications.services import notifications_mark_read
+from tergeu.persons.models import Person
+from tergeu.procedure.state import from_json
 from tergeu.registry import services as registry
 from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, ReportStatus
 from tergeu.signing import acts as signing
@@ -551,6 +555,9 @@ def _case_page(
     context = {
         "case": case,
         "detail": detail,
+        "measures": _measures(user, case, detail.participants),
+        "evidence": list(evidence_visible(user, case).order_by("number")[:EVIDENCE_ON_PAGE]),
+        "may_seize": "evidence_seizure" in allowed,
         "act_forms": [(KINDS[f.kind].label, f) for f in act_forms],
         "deadline_rows": [(d, deadline_explain(d)) for d in detail.deadlines],
         "awaiting": [
@@ -564,6 +571,40 @@ def _case_page(
         **_timeline(user, case, timeline.journal_page(case, reader=user), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
+
+
+EVIDENCE_ON_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A person deprived of liberty now: detained, or in custody until a date."""
+
+    name: str
+    detained_at: datetime | None
+    custody_until: datetime | None
+
+
+def _measures(user: Official, case: Case, participants: Sequence[Participant]) -> list[Measure]:
+    """The measures in force, from the case's procedure state: on every person of the case for
+    its officials; for its defence, on the participants disclosed to it."""
+    state = from_json(case.procedure)
+    names = {p.party: p.person.full_name for p in participants if p.person is not None}
+    held = {
+        party: person
+        for party, person in state.persons.items()
+        if person.detained_at is not None or person.custody_until is not None
+    }
+    if defence_view(user, case) is not None:
+        held = {party: person for party, person in held.items() if party in names}
+    unnamed = [party.removeprefix("iin:") for party in held if party not in names]
+    if unnamed:
+        for person in Person.objects.filter(iin__in=unnamed):
+            names[f"iin:{person.iin}"] = person.full_name
+    return [
+        Measure(names.get(party, party), person.detained_at, person.custody_until)
+        for party, person in sorted(held.items())
+    ]
 
 
 @dataclass(frozen=True)
