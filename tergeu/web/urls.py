@@ -22,6 +22,17 @@ urlpatterns = [
     path("court/", court.court, name="court"),
     path("defence/", defence.defence, name="defence"),
     path("defence/clients/<int:admission_id>/motions/", defence.motion, name="motion_new"),
+    path(
+        "defence/clients/<int:admission_id>/motions/<int:seq>/complaint/",
+        defence.complaint,
+        name="motion_complaint",
+    ),
+    path("defence/clients/<int:admission_id>/evidence/", defence.evidence, name="defence_evidence"),
+    path(
+        "defence/clients/<int:admission_id>/disclosures/",
+        defence.disclosures,
+        name="disclosures",
+    ),
     path("reports/new/", views.report_new, name="report_new"),
     path("reports/<int:report_id>/", views.report, name="report"),
     path("cases/<int:case_id>/", views.case, name="case"),
