@@ -7,6 +7,7 @@ The fixtures are registered by tests/conftest.py; the tests need /usr/bin/chromi
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,4 +75,6 @@ def sign_in(page: Page, site: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(f"pw-{username}-123")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My cases")).to_be_visible()
+    # Each role lands on its own workspace (tergeu.web.context.landing).
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"/login/"))

@@ -60,9 +60,9 @@ class Desk:
         if page is None:
             page = self.browser.new_context(locale="en-US").new_page()
             page.set_default_timeout(10_000)
-            sign_in(page, self.site, who.username)  # lands on "My cases", at "/"
+            sign_in(page, self.site, who.username)  # lands on their role's workspace
             self.pages[who.pk] = page
-        if not (first and path == "/"):
+        if not (first and page.url == f"{self.site}{path}"):
             page.goto(f"{self.site}{path}")
         if first:
             self.screenshots += 1

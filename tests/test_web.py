@@ -16,8 +16,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tergeu import clock
 from tergeu.access.models import AccessLog
-from tergeu.accounts.models import Official
+from tergeu.accounts.models import Official, Role
 from tergeu.cases.models import Case, Participant, Stage
 from tergeu.cases.services import participant_admit
 from tergeu.journal.models import Act
@@ -677,3 +678,42 @@ def test_fields_carry_the_checks_the_browser_makes_before_sending(world: World) 
     assert iin is not None
     assert 'aria-invalid="true"' in iin.group(0)
     assert 'aria-describedby="id_iin_helptext id_iin_error"' in iin.group(0)
+
+
+def test_each_role_lands_on_its_own_workspace(world: World) -> None:
+    from tests import flows
+    from tests.test_execution import executing_case
+
+    lena = world.lawyer()
+    start = clock.now()
+    trial = flows.on_duty(world, "trial", Role.TRIAL_JUDGE, start)
+    judge = flows.on_duty(world, "judge", Role.INVESTIGATING_JUDGE, start)
+    _case, warden, _other = executing_case(world)
+    expected = {
+        world.rita: "web:my_cases",
+        world.alice: "web:my_cases",
+        world.hector: "web:unit",
+        world.petra: "web:supervision",
+        lena: "web:defence",
+        trial: "web:court",
+        judge: "web:my_queue",
+        warden: "web:execution_orders",
+    }
+    for who, name in expected.items():
+        client = web()
+        password = f"pw-{who.username}-123"
+        who.set_password(password)
+        who.save()
+        signed_in = client.post(
+            reverse("web:login"), {"username": who.username, "password": password}
+        )
+        assert signed_in["Location"] == reverse(name), who.username
+        assert client.get(signed_in["Location"]).status_code == 200, who.username
+    # A page asked for before signing in comes first.
+    client = web()
+    asked = reverse("web:my_inbox")
+    signed_in = client.post(
+        f"{reverse('web:login')}?next={asked}",
+        {"username": "petra", "password": "pw-petra-123", "next": asked},
+    )
+    assert signed_in["Location"] == asked

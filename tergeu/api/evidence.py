@@ -14,7 +14,6 @@ from pydantic import Field
 from tergeu.access.gate import access_case, access_log
 from tergeu.access.models import Surface
 from tergeu.api.schemas import current, errors
-from tergeu.cases.models import Case
 from tergeu.errors import NotFound
 from tergeu.evidence import services
 from tergeu.evidence.labels import evidence_label

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from tergeu.accounts.models import EXECUTING_AGENCIES, HEAD_ROLES, Appointment, Official, Role
 from tergeu.notifications.models import Notification
@@ -46,6 +47,27 @@ class Menu:
     @property
     def executing(self) -> bool:
         return bool(self.roles & set(EXECUTING_AGENCIES))
+
+
+# Where each role's day starts, the first a person holds in this order; everyone else (the
+# investigator, the registrar) starts at "My cases".
+LANDINGS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({Role.DEFENCE_LAWYER}), "web:defence"),
+    (frozenset({Role.TRIAL_JUDGE}), "web:court"),
+    (frozenset({Role.INVESTIGATING_JUDGE}), "web:my_queue"),
+    (frozenset({Role.PROSECUTOR}), "web:supervision"),
+    (frozenset(EXECUTING_AGENCIES), "web:execution_orders"),
+    (frozenset(HEAD_ROLES), "web:unit"),
+)
+
+
+def landing(user: Official) -> str:
+    """The URL of the workspace `user`'s roles open on after signing in."""
+    roles = Menu(user).roles
+    for wanted, name in LANDINGS:
+        if roles & wanted:
+            return reverse(name)
+    return reverse("web:my_cases")
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:

@@ -142,9 +142,7 @@ def court(request: HttpRequest) -> HttpResponse:
         (key, title, [r for r in urgent if r.case.stage in section])
         for key, title, section in SECTIONS
     ]
-    access_log(
-        user, surface=Surface.WEB, action="view_court", detail={"case_ids": list(rows)}
-    )
+    access_log(user, surface=Surface.WEB, action="view_court", detail={"case_ids": list(rows)})
     context = {
         "sections": sections,
         "days": days,
@@ -167,9 +165,7 @@ def _hearings(rows: list[Row]) -> None:
     which the trial opens (from its clocks) — two queries for all of them."""
     by_case = {row.case.pk: row for row in rows}
     orders = (
-        Act.objects.filter(
-            case_id__in=by_case, kind="court_acceptance", compartment__isnull=True
-        )
+        Act.objects.filter(case_id__in=by_case, kind="court_acceptance", compartment__isnull=True)
         .order_by("case_id", "seq")
         .values_list("case_id", "payload")
     )

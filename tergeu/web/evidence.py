@@ -115,7 +115,11 @@ def seize(request: HttpRequest, case_id: int) -> HttpResponse:
 def item(request: HttpRequest, case_id: int, number: int) -> HttpResponse:
     user = _user(request)
     case = access_case(
-        user, case_id=case_id, surface=Surface.WEB, action="view_evidence", detail={"number": number}
+        user,
+        case_id=case_id,
+        surface=Surface.WEB,
+        action="view_evidence",
+        detail={"number": number},
     )
     return _item_page(request, user, case, _item(user, case, number))
 

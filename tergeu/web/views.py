@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -61,6 +62,7 @@ from tergeu.registry.models import CrimeReport, RefusalGround, ReportDecision, R
 from tergeu.signing import acts as signing
 from tergeu.signing.acts import signing_states
 from tergeu.web import timeline
+from tergeu.web.context import landing
 from tergeu.web.forms import (
     ACT_FORMS,
     DECISION_FORMS,
@@ -92,6 +94,15 @@ def gated(view: View) -> View:
             return render(request, "404.html", {"message": exc.message}, status=404)
 
     return login_required(wrapper)
+
+
+class SignIn(LoginView):
+    """The sign-in page; without a page asked for, the person lands on their role's workspace
+    (the defence lawyer on their clients, the trial judge on their court, …)."""
+
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        return landing(user) if isinstance(user, Official) else super().get_default_redirect_url()
 
 
 def _official(request: HttpRequest) -> Official:
