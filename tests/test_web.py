@@ -717,3 +717,28 @@ def test_each_role_lands_on_its_own_workspace(world: World) -> None:
         {"username": "petra", "password": "pw-petra-123", "next": asked},
     )
     assert signed_in["Location"] == asked
+
+
+def test_the_queue_opens_the_decision_with_its_request_filled_in(world: World) -> None:
+    from tergeu.journal.services import act_append
+    from tergeu.persons.services import person_get_or_create
+    from tests.conftest import VALID_IIN_2, open_case
+
+    case = open_case(world, notes=0)
+    person_get_or_create(iin=VALID_IIN_2, last_name="Suspect", first_name="S")
+    payload = {"party": f"iin:{VALID_IIN_2}", "grounds": "seen"}
+    act_append(case=case, kind="recognition_as_suspect", actor=world.alice, payload=payload)
+    request = case.last_seq
+    client = web(world.petra)
+    decide = f"{reverse('web:act_new', args=[case.pk, 'decision'])}?request={request}"
+    assert f'href="{decide}"' in client.get(reverse("web:my_queue")).content.decode()
+    form = client.get(decide).content.decode()
+    field = re.search(r'<input[^>]+name="decision-request"[^>]*>', form)
+    assert field is not None
+    assert f'value="{request}"' in field.group(0)
+    decided = client.post(
+        reverse("web:act_new", args=[case.pk, "decision"]),
+        {"decision-request": str(request), "decision-outcome": "granted"},
+    )
+    assert decided.status_code == 302
+    assert f'href="{decide}"' not in client.get(reverse("web:my_queue")).content.decode()

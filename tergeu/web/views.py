@@ -434,7 +434,12 @@ def _form_page(request: HttpRequest, case: Case, allowed: set[str], *, kind: str
         context["label"] = KINDS[kind].label
         partial = "web/_attachment_form.html"
     else:
-        context = {"case": case, "form": ACT_FORMS[kind](case=case), "label": KINDS[kind].label}
+        # Fields may come filled from the link that opened the form (?request=7: the request
+        # a decision is on); the form checks them as any input when it is sent.
+        form_class = ACT_FORMS[kind]
+        initial = {k: v for k, v in request.GET.items() if k in form_class.base_fields}
+        form = form_class(case=case, initial=initial)
+        context = {"case": case, "form": form, "label": KINDS[kind].label}
         partial = "web/_act_form.html"
     htmx = request.headers.get("HX-Request") == "true"
     response = render(request, partial if htmx else "web/act_form.html", context)
