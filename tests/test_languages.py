@@ -17,6 +17,8 @@ from django.utils.translation import trans_real
 
 from tergeu.access.gate import visible_cases
 from tergeu.accounts.models import Official
+from tergeu.cases.models import Compartment
+from tergeu.evidence.models import EvidenceItem
 
 LANGUAGES = ("kk", "ru")
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
@@ -27,13 +29,14 @@ NAMES = {"tergeu", "PDF", "SHA", "kk", "ru", "en", "NCALayer", "URL", "English"}
 # A word of Latin letters standing alone (not a piece of a hash or a number).
 ENGLISH = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]{3,}(?![0-9A-Za-z])")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# Each demo official's workspace pages ("case" is the first case they may see).
+# Each demo official's workspace pages ("case" is the first case they may see, "compartment" the
+# first covert compartment naming them, "evidence" the first item of evidence they may see).
 WORKSPACES = {
     "registrar": ["web:my_cases", "web:report_new", "web:my_inbox", "case"],
-    "investigator": ["web:my_cases", "web:my_queue", "case"],
+    "investigator": ["web:my_cases", "web:my_queue", "case", "compartment", "evidence"],
     "investigation_head": ["web:my_cases", "web:my_queue", "web:unit"],
     "prosecutor": ["web:supervision", "web:my_queue", "case"],
-    "investigating_judge": ["web:my_queue"],
+    "investigating_judge": ["web:my_queue", "compartment"],
     "trial_judge": ["web:my_cases", "web:court", "case"],
     "defence_lawyer": ["web:defence"],
     "penitentiary_officer": ["web:my_cases", "web:execution_orders"],
@@ -113,6 +116,14 @@ def test_every_workspace_is_translated(db: Any) -> None:
 
 
 def _url(official: Official, name: str) -> str:
+    if name == "compartment":
+        compartment = Compartment.objects.filter(members__official=official).first()
+        assert compartment is not None, official.username
+        return reverse("web:compartment", args=[compartment.case_id, compartment.number])
+    if name == "evidence":
+        item = EvidenceItem.objects.filter(case__in=visible_cases(official)).first()
+        assert item is not None, official.username
+        return reverse("web:evidence_item", args=[item.case_id, item.number])
     if name != "case":
         return reverse(name)
     case = visible_cases(official).order_by("pk").first()

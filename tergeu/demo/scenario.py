@@ -53,10 +53,12 @@ HISTORY_DAYS = 170
 UNDECIDED = 5  # recent reports still awaiting a decision
 # Cases of the Almaty police before the demo's trial judge, each stopped at a stage of the court
 # (and the days since it was sent there), so that the court's page, its hearing calendar and the
-# colony's execution orders have something to show.
+# colony's execution orders have something to show; and one still investigated, its suspect's
+# telephone contacts watched with the investigating judge's sanction.
 COURT_UNIT = "7511"
 COURT_ARTICLES = ("188", "192")
 COURT_STORIES = (
+    ("investigation", -8),  # still investigated: it would go to court in 8 days
     ("sent_to_court", 2),
     ("trial_scheduled", 3),
     ("trial_scheduled", 6),
@@ -472,7 +474,9 @@ class Planner:
     def to_court(self, stop: str, days_ago: float) -> None:
         """A case investigated, sent to court `days_ago`, and taken by the court as far as
         `stop`: accepted with its hearing set a week after it arrived, the trial, a verdict of
-        imprisonment, in force after the appeal window, executed by the colony."""
+        imprisonment, in force after the appeal window, executed by the colony. Stopped at
+        "investigation", it is not sent (`days_ago` then counts to the day it would be), and a
+        covert action watches its suspect."""
         unit = UNIT_BY_CODE[COURT_UNIT]
         # Theft and robbery (arts 188, 192): the investigator still draws up the indictment
         # (until the pack's switch `prosecutor_indictment` reaches them in 2027).
@@ -516,6 +520,8 @@ class Planner:
             evidence_step(case=story.case, actor=investigator, number=1, step="seal", fields=fields)
 
         self.add(sent - timedelta(days=19), seize)
+        if stop == "investigation":
+            self.covert_watch(story, party, sent - timedelta(days=19, hours=-2))
         hearing = (sent + timedelta(days=7)).astimezone(clock.legal_zone())
         hearing = hearing.replace(hour=10, minute=0, second=0, microsecond=0)
         imprisonment = {"punishment": "imprisonment", "term_months": 36}
@@ -536,6 +542,7 @@ class Planner:
             (timedelta(days=30), "penitentiary_officer", "execution_confirmation", {"place": "учреждение ЛА-155/14"}),
         ]  # fmt: skip
         stops = {
+            "investigation": "decision:recognition_as_suspect",
             "sent_to_court": "decision:indictment",
             "trial_scheduled": "court_acceptance",
             "trial": "trial_start",
@@ -551,6 +558,34 @@ class Planner:
                 done = self.act(story, sent + offset, actor, kind, payload)
             if not done or kind == stops[stop]:
                 return
+
+    def covert_watch(self, story: Story, party: str, at: datetime) -> None:
+        """The investigator asks to watch `party`'s telephone contacts (art. 231(1) item 2);
+        the investigating judge on duty sanctions it for 25 days. The request opens the case's
+        first covert compartment, seen only by the officials it names."""
+        investigator = self.official(story.lead)
+        judge = self.official("investigating_judge")
+        request = {"target": party, "item": 2, "grounds": "связи подозреваемого с соучастниками"}
+
+        def ask() -> None:
+            assert story.case is not None
+            act_append(case=story.case, kind="covert_action", actor=investigator, payload=request)
+
+        decided = at + timedelta(hours=3)
+
+        def sanction() -> None:
+            assert story.case is not None
+            until = (decided + timedelta(days=25)).isoformat()
+            act_append(
+                case=story.case,
+                kind="decision",
+                actor=judge,
+                payload={"request": 1, "outcome": "granted", "until": until},
+                compartment=story.case.compartments.get(number=1),
+            )
+
+        if self.add(at, ask):
+            self.add(decided, sanction)
 
     def transfer(self, story: Story, at: datetime) -> None:
         to = "7511" if story.unit.code != "7511" else self.rng.choice(["7531", "7111"])

@@ -24,13 +24,14 @@ from tergeu.accounts.models import Official
 from tergeu.cases import law
 from tergeu.cases.compartments import part_load
 from tergeu.cases.law import awaiting, deadline_explain
-from tergeu.cases.models import Compartment
+from tergeu.cases.models import Compartment, Participant
 from tergeu.documents import selectors as documents
 from tergeu.documents.services import language_or_default
 from tergeu.errors import AppError, NotFound
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, compartment_acts_open
+from tergeu.persons.models import Person
 from tergeu.signing import acts as signing
 from tergeu.web import timeline
 from tergeu.web.forms import ACT_FORMS, ActForm
@@ -125,16 +126,23 @@ def _page(
     )
     language = language_or_default(None)
     states = signing.signing_states(user, acts, language)
-    participants = list(case.participants.all())
+    participants = list(case.participants.select_related("person", "legal_entity"))
     rows = [
         replace(row, signatures=states[act.pk].signatures, sign_due=states[act.pk].due)
         for row, act in zip(timeline.act_rows(case, acts, participants), acts, strict=True)
     ]
+    targets = _person_names({c.target for c in part.covert.values()}, participants)
     context = {
         "case": case,
         "compartment": compartment,
         "covert": [
-            CovertRow(c.seq, c.item, c.target, str(COVERT_STATES.get(c.status, c.status)), c.until)
+            CovertRow(
+                c.seq,
+                c.item,
+                targets[c.target],
+                str(COVERT_STATES.get(c.status, c.status)),
+                c.until,
+            )
             for c in part.covert.values()
         ],
         "members": [
@@ -243,3 +251,17 @@ def act_sign(request: HttpRequest, case_id: int, number: int, seq: int) -> HttpR
     )
     page = reverse("web:compartment", args=[case_id, number])
     return sign_and_return(request, user, readable.act, language, page)
+
+
+def _person_names(parties: set[str], participants: list[Participant]) -> dict[str, str]:
+    """Each party (iin:…) as its name and IIN: from the case's participants, else the register
+    of persons (a person watched need not be a participant yet)."""
+    names = {
+        p.party: f"{p.person or p.legal_entity} ({p.party[4:]})"
+        for p in participants
+        if p.party in parties
+    }
+    missing = [party[4:] for party in parties - names.keys() if party.startswith("iin:")]
+    for person in Person.objects.filter(iin__in=missing):
+        names[f"iin:{person.iin}"] = f"{person} ({person.iin})"
+    return {party: names.get(party, party) for party in parties}
