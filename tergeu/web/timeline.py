@@ -29,6 +29,7 @@ from tergeu.cases.models import (
 from tergeu.defence.disclosure import disclosed_acts, reads_as_defence
 from tergeu.journal.kinds import KINDS
 from tergeu.journal.models import Act
+from tergeu.persons.models import Person
 from tergeu.procedure.pack import choices
 from tergeu.procedure.rules import moment
 from tergeu.procedure.state import from_json
@@ -153,6 +154,16 @@ def _names(case: Case, acts: Sequence[Act], participants: Iterable[Participant])
     for participant in participants:
         who = participant.person or participant.legal_entity
         names.parties[participant.party] = f"{who} ({participant.party[4:]})"
+    # A person an act names who is not a participant (yet): the one watched by a covert action.
+    others = {
+        value[4:]
+        for act in acts
+        for value in act.payload.values()
+        if isinstance(value, str) and value.startswith("iin:") and value not in names.parties
+    }
+    if others:
+        for person in Person.objects.filter(iin__in=others):
+            names.parties[f"iin:{person.iin}"] = f"{person} ({person.iin})"
     return names
 
 
