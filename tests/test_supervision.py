@@ -32,12 +32,13 @@ def detain(world: World, case: Case, hours_ago: float) -> None:
 
 @pytest.fixture
 def cases(world: World) -> dict[str, Case]:
-    """A: a suspect detained 10 hours ago; B: registered 3 days ago, the prosecutor never told
-    (R01 overdue); C: a suspect in custody; D: registered, not yet accepted."""
+    """A: a suspect detained 10 hours ago; B: registered 10 days ago, the prosecutor never told
+    (R01 overdue, whatever days off followed: 3 days ago was not enough on a Monday); C: a
+    suspect in custody; D: registered, not yet accepted."""
     World.official("otto", world.other_office, Role.PROSECUTOR)
     detained = suspect_case(world)
     detain(world, detained, 10)
-    with clock.frozen(clock.now() - timedelta(days=3)):
+    with clock.frozen(clock.now() - timedelta(days=10)):
         overdue = open_case(world, notes=0, summary="A bicycle")
     judge = on_duty(world, "julia", Role.INVESTIGATING_JUDGE, clock.now() - timedelta(hours=1))
     custody = suspect_case(world)
