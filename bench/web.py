@@ -48,8 +48,9 @@ WORKSPACES = {
     "investigation_head": ["web:my_cases", "web:my_queue", "web:unit"],
     "prosecutor": ["web:supervision", "web:my_queue", "case"],
     "investigating_judge": ["web:my_queue"],
+    "trial_judge": ["web:court"],
     "defence_lawyer": ["web:defence"],
-    "penitentiary_officer": ["web:my_cases"],
+    "penitentiary_officer": ["web:my_cases", "web:execution_orders"],
 }
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 

@@ -188,8 +188,14 @@ def _workspaces(world: World) -> dict[str, list[str]]:
         case=case, actor=world.alice, description="A knife", nature="physical", place="Abay 10"
     )
     covert = Covert(world).case.pk
-    flows.on_duty(world, "trial", Role.TRIAL_JUDGE, clock.now() - timedelta(days=3))
+    trial = flows.on_duty(world, "trial", Role.TRIAL_JUDGE, clock.now() - timedelta(days=30))
     flows.to_court(world, clock.now() - timedelta(days=1))
+    hearing = (clock.now() + timedelta(days=4)).replace(hour=5, minute=0, second=0, microsecond=0)
+    scheduled = flows.to_court(world, clock.now() - timedelta(days=2))
+    flows.act(
+        scheduled, "court_acceptance", trial, {"route": "trial", "hearing_at": hearing.isoformat()}
+    )
+    flows.to_verdict(world, trial, clock.now() - timedelta(days=12), flows.IMPRISONMENT)
     executing_case(world)
     return {
         "": ["/login/", "/status/"],

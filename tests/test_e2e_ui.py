@@ -90,14 +90,19 @@ class Desk:
     def decide(
         self, who: Official, request: int, label: str, outcome: str = "granted", **more: str
     ) -> None:
-        """`who` finds the request in their queue, opens the case from it and decides; the
-        request leaves the queue."""
+        """`who` finds the request in their queue and opens its decision, the request filled
+        in, and decides; the case page shows the decision and the request leaves the queue."""
         page = self.workspace(who, "/queue/")
         row = page.get_by_role("row").filter(has_text=f"{label} (act {request})")
-        row.get_by_role("link").click()
-        fields: Fields = {"Request number (act)": str(request), "Decision": outcome}
+        row.get_by_role("link", name="Decide").click()
+        expect(page.get_by_label("Request number (act)")).to_have_value(str(request))
+        fields: Fields = {"Decision": outcome}
         fields |= {FIELDS[name]: value for name, value in more.items()}
-        seq = self.record(page, DECISION, fields)
+        seq = self.s.case.last_seq + 1
+        fill_and_submit(page.locator("main form"), fields, "Record", section=False)
+        expect(page).to_have_url(f"{self.site}/cases/{self.s.case_id}/#journal")
+        expect(page.get_by_role("status").filter(has_text=f"Recorded: {DECISION}.")).to_be_visible()
+        expect(page.locator(f"#act-{seq}")).to_contain_text(DECISION)
         summary = page.locator(f"#act-{seq} .summary")
         expect(summary).to_contain_text(f"Decision: {outcome};")
         expect(summary).to_contain_text(f"Request number (act): {request}")
@@ -119,15 +124,17 @@ def section(page: Page, label: str) -> Locator:
     return page.locator("details.action", has=summary)
 
 
-def fill_and_submit(where: Locator, fields: Fields, button: str) -> None:
-    """Open the form's `details` in `where` (unless open), fill in `fields`, press `button`."""
-    details = where.locator("xpath=descendant-or-self::details").first
-    is_open = details.get_attribute("open") is not None  # waits for the section's page
-    # htmx binds the sections' forms when that page has loaded; a section opened before then
-    # shows only the link to its form's page.
-    where.page.wait_for_load_state()
-    if not is_open:
-        details.locator("summary").first.click()
+def fill_and_submit(where: Locator, fields: Fields, button: str, *, section: bool = True) -> None:
+    """Open the form's `details` in `where` (unless open; `section=False`: a form of its own
+    page), fill in `fields`, press `button`."""
+    if section:
+        details = where.locator("xpath=descendant-or-self::details").first
+        is_open = details.get_attribute("open") is not None  # waits for the section's page
+        # htmx binds the sections' forms when that page has loaded; a section opened before
+        # then shows only the link to its form's page.
+        where.page.wait_for_load_state()
+        if not is_open:
+            details.locator("summary").first.click()
     for label, value in fields.items():
         # Exactly the label (Django ends it with a colon): "Ground" is not "Grounds".
         field = where.get_by_label(re.compile(rf"^{re.escape(label)}:?$"))
