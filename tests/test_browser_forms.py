@@ -39,6 +39,8 @@ def test_a_wrong_field_is_named_before_anything_is_sent(page: Page, site: str) -
     expect(iin).to_have_attribute("aria-describedby", "id_iin_helptext id_iin_error")
     iin.fill(VALID_IIN)
     expect(error).to_have_count(0)
+    # The register is asked as the IIN is typed: this person is new to it.
+    expect(page.locator("#id_iin_lookup")).to_contain_text("Not yet in the register")
     expect(iin).not_to_have_attribute("aria-invalid", "true")
     # The summary is required: the form is not sent, the message stands by the field and the
     # field has the focus.

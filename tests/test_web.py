@@ -742,3 +742,37 @@ def test_the_queue_opens_the_decision_with_its_request_filled_in(world: World) -
     )
     assert decided.status_code == 302
     assert f'href="{decide}"' not in client.get(reverse("web:my_queue")).content.decode()
+
+
+def test_the_applicant_is_looked_up_by_iin_as_it_is_typed(world: World) -> None:
+    from tergeu.access.models import AccessLog
+    from tergeu.persons.services import person_get_or_create
+    from tests.conftest import VALID_IIN, VALID_IIN_2
+    from tests.test_refusals import database_state
+
+    person_get_or_create(iin=VALID_IIN, last_name="Testov", first_name="Demo")
+    client = web(world.rita)
+    form = client.get(reverse("web:report_new")).content.decode()
+    iin = re.search(r'<input[^>]+name="iin"[^>]*>', form)
+    assert iin is not None
+    lookup = reverse("web:person_lookup")
+    assert f'hx-get="{lookup}"' in iin.group(0)
+    assert 'hx-target="#id_iin_lookup"' in iin.group(0)
+    assert 'id="id_iin_lookup"' in form
+    found = client.get(lookup, {"iin": VALID_IIN}).content.decode()
+    assert "In the register: Testov Demo" in found
+    new = client.get(lookup, {"participant_admission-iin": VALID_IIN_2}).content.decode()
+    assert "Not yet in the register" in new
+    assert "type the names" in new
+    wrong = client.get(lookup, {"iin": INVALID_IIN}).content.decode()
+    assert "IIN check digit is wrong" in wrong
+    assert client.get(lookup, {"iin": "1234"}).content.decode().strip() == ""
+    logged = AccessLog.objects.filter(official=world.rita, action="person_lookup")
+    assert [row.detail["found"] for row in logged.order_by("id")] == [True, False]
+    # Nobody else looks persons up: a lawyer, an official who enters no reports, anonymous.
+    clients = [web(world.lawyer()), web(world.petra)]
+    before = database_state()
+    for other in clients:
+        assert other.get(lookup, {"iin": VALID_IIN}).status_code == 404
+    assert web().get(lookup, {"iin": VALID_IIN}).status_code == 302
+    assert database_state() == before

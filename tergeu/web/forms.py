@@ -101,7 +101,13 @@ class PersonInput(TypedDict):
 
 
 class PersonFields(forms.Form):
-    iin = forms.CharField(label=_("IIN"), max_length=12, validators=[IIN])
+    # Looked up in the register of persons as it is typed (web/persons.py, via htmx).
+    iin = forms.CharField(
+        label=_("IIN"),
+        max_length=12,
+        validators=[IIN],
+        widget=forms.TextInput(attrs={"data-lookup": "person"}),
+    )
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tergeu.web import court, covert, defence, evidence, execution, unit, views
+from tergeu.web import court, covert, defence, evidence, execution, persons, unit, views
 
 app_name = "web"
 urlpatterns = [
@@ -32,6 +32,7 @@ urlpatterns = [
         name="disclosures",
     ),
     path("reports/new/", views.report_new, name="report_new"),
+    path("persons/lookup/", persons.person_lookup, name="person_lookup"),
     path("reports/<int:report_id>/", views.report, name="report"),
     path("cases/<int:case_id>/", views.case, name="case"),
     path("cases/<int:case_id>/journal/", views.journal, name="journal"),

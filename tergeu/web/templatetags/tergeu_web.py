@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from django import template
 from django.core.validators import RegexValidator
 from django.forms import BoundField
+from django.urls import reverse
 from django.utils.html import json_script
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -75,6 +76,11 @@ def constrained(field: BoundField) -> BoundField:
             widget.attrs.setdefault("data-pattern-message", str(validator.message))
             if pattern.startswith("\\d"):
                 widget.attrs.setdefault("inputmode", "numeric")
+    if widget.attrs.get("data-lookup") == "person":
+        widget.attrs.setdefault("hx-get", reverse("web:person_lookup"))
+        widget.attrs.setdefault("hx-trigger", "input changed delay:300ms, change")
+        widget.attrs.setdefault("hx-target", f"#{field.auto_id}_lookup")
+        widget.attrs.setdefault("hx-sync", "this:replace")
     described = [f"{field.auto_id}_helptext"] if field.help_text else []
     if field.errors:
         described.append(f"{field.auto_id}_error")
