@@ -776,3 +776,20 @@ def test_the_applicant_is_looked_up_by_iin_as_it_is_typed(world: World) -> None:
         assert other.get(lookup, {"iin": VALID_IIN}).status_code == 404
     assert web().get(lookup, {"iin": VALID_IIN}).status_code == 302
     assert database_state() == before
+
+
+def test_the_queue_keeps_the_history_of_my_decisions(world: World) -> None:
+    from tests.test_covert import Covert
+
+    covert = Covert(world)
+    assert covert.sanction(1).status_code == 201
+    case = covert.case
+    page = web(covert.julia).get(reverse("web:my_queue")).content.decode()
+    history = page.split('id="history-heading"')[1]
+    compartment = reverse("web:compartment", args=[case.pk, 1])
+    assert f'href="{compartment}#act-2"' in history
+    assert "granted" in history
+    # Only one's own decisions: Petra, named on the compartment, decided nothing there.
+    assert (
+        'id="history-heading"' not in web(world.petra).get(reverse("web:my_queue")).content.decode()
+    )

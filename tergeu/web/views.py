@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,6 +75,7 @@ from tergeu.web.forms import (
     RegisterForm,
     ReportForm,
     TransferForm,
+    choice_label,
     decision_form,
 )
 
@@ -124,7 +125,30 @@ def my_queue(request: HttpRequest) -> HttpResponse:
         detail={"case_ids": sorted({r.case_id for r in rows})},
     )
     items = [(r, KINDS[r.kind].label, DECISIONS[r.decision]) for r in rows]
-    return render(request, "web/queue.html", {"items": items})
+    # The decisions I took (the judge's history): in the cases I see and the compartments
+    # naming me.
+    decided = list(
+        Act.objects.filter(actor=user, kind="decision")
+        .filter(
+            Q(compartment__isnull=True, case__in=visible_cases(user))
+            | Q(compartment__members__official=user)
+        )
+        .select_related("case", "compartment")
+        .defer("canonical", "signatures", "case__procedure")
+        .order_by("-recorded_at")[:HISTORY]
+    )
+    if decided:
+        access_log(
+            user,
+            surface=Surface.WEB,
+            action="view_decisions",
+            detail={"acts": [[a.case_id, a.compartment_id, a.seq] for a in decided]},
+        )
+    history = [(act, choice_label(str(act.payload.get("outcome", "")))) for act in decided]
+    return render(request, "web/queue.html", {"items": items, "history": history})
+
+
+HISTORY = 30  # the decisions shown under the queue
 
 
 @gated
