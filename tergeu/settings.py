@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "tergeu.integrity",
     "tergeu.signing",
     "tergeu.public",
+    "tergeu.statistics",
     "tergeu.web",
     "tergeu.demo",
 ]

@@ -1,0 +1,212 @@
+"""The indicators of the legal statistics (DOMAIN-KZ §12.2), each a named rule over the acts of
+the journal: which acts count, and what detail they are counted by. `count_act` is the only
+place that says it; the rollups (`rollup.py`) and a count from scratch both use it, so the
+figures are reproducible from the case file alone. Each count is filed under the case's
+investigating body, region, offence category and article as of that act (a transfer or a
+requalification agreed by the prosecutor moves the later counts, not the earlier)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from tergeu.cases.law import pack
+
+# The acts that send a case to court once the prosecutor approves them, by route.
+COURT_ROUTES = {
+    "indictment": "indictment",
+    "completion_report": "indictment",
+    "accusation_protocol": "accusation_protocol",
+    "accelerated_protocol": "accelerated",
+    "misdemeanour_protocol": "misdemeanour_protocol",
+    "writ_order": "writ",
+}
+# The judge's sanction: on whose requests a decision of the investigating judge counts.
+SANCTIONED = {"custody_motion": "custody", "custody_extension": "custody_extension"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    title: Any  # lazy text
+    definition: Any  # lazy text: which acts count
+    article: str  # of the Criminal Procedure Code
+    covert: bool = False
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "registered",
+        _("Registered offences"),
+        _("Registrations in the unified register (ЕРДР)."),
+        "179, 180",
+    ),
+    Indicator(
+        "detained",
+        _("Persons detained"),
+        _("Detention protocols."),
+        "128, 131",
+    ),
+    Indicator(
+        "released",
+        _("Persons released"),
+        _("Releases of a detained person (without charge, or when custody ends)."),
+        "133",
+    ),
+    Indicator(
+        "custody_motion",
+        _("Custody motions"),
+        _("Motions for custody as a measure of restraint sent on to the judge."),
+        "147, 148",
+    ),
+    Indicator(
+        "custody_decision",
+        _("Custody decisions of investigating judges"),
+        _("The investigating judge's decisions on custody motions and extensions, by outcome."),
+        "148, 151",
+    ),
+    Indicator(
+        "covert_decision",
+        _("Covert investigative actions: judges' decisions"),
+        _(
+            "The investigating judge's (before 2018-03-01 the prosecutor's) decisions on requests "
+            "for covert investigative actions, by outcome."
+        ),
+        "232, 234",
+        covert=True,
+    ),
+    Indicator(
+        "case_form",
+        _("Cases by form of investigation"),
+        _("Acceptances into production by form, accelerated investigations and writ orders."),
+        "189, 190, 629-2",
+    ),
+    Indicator(
+        "sent_to_court",
+        _("Cases sent to court"),
+        _("The prosecutor's approval of an indictment, a protocol or a writ order, by route."),
+        "298–302, 629-3",
+    ),
+    Indicator(
+        "terminated",
+        _("Cases terminated"),
+        _(
+            "Terminations, by ground (rehabilitating or not), when they take effect: on the "
+            "prosecutor's approval where the law requires one."
+        ),
+        "35, 288",
+    ),
+    Indicator(
+        "suspended",
+        _("Cases suspended"),
+        _("Interruptions of the terms of the pre-trial investigation the prosecutor agreed to."),
+        "45",
+    ),
+    Indicator(
+        "verdict",
+        _("Verdicts"),
+        _(
+            "Verdicts of the first instance: convictions by punishment, and acquittals; writ "
+            "verdicts."
+        ),
+        "390–404, 629-4",
+    ),
+    Indicator(
+        "appeal",
+        _("Appeals"),
+        _("Appeals against verdicts filed within the window."),
+        "418",
+    ),
+    Indicator(
+        "suspect_refused",
+        _("Recognitions as suspect refused by prosecutors"),
+        _("The prosecutor's refusals to agree to a recognition as suspect."),
+        "202(1-1)",
+    ),
+    Indicator(
+        "motion_refused",
+        _("Motions of the defence refused"),
+        _("Decisions refusing a motion of the defence."),
+        "99",
+    ),
+)
+BY_KEY: Mapping[str, Indicator] = {i.key: i for i in INDICATORS}
+COVERT = frozenset(i.key for i in INDICATORS if i.covert)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The act a decision decides, as the counting needs it."""
+
+    kind: str
+    payload: Mapping[str, Any]
+
+
+def _approved(kind: str, day: date, payload: Mapping[str, Any]) -> bool:
+    """Whether the act of `kind` on `day` takes effect only once approved (its version then has
+    a chain of decisions): a termination from 2021 (Law 384-VI), some before."""
+    for version in pack().acts.get(kind, ()):
+        conditions = version.when.payload
+        if version.window.covers(day) and all(payload.get(k) == v for k, v in conditions.items()):
+            return bool(version.chain)
+    return False
+
+
+def _termination(payload: Mapping[str, Any]) -> tuple[str, str]:
+    return "terminated", "rehabilitating" if payload.get("rehabilitating") else "other"
+
+
+def count_act(
+    kind: str, payload: Mapping[str, Any], actor_role: str, request: Request | None, day: date
+) -> Iterator[tuple[str, str]]:
+    """The (indicator, detail) pairs one act of `day` counts for. `request`: for a decision,
+    the act it decides. What needs an approval counts when it is approved."""
+    if kind == "registration":
+        yield "registered", ""
+    elif kind == "detention":
+        yield "detained", ""
+    elif kind == "release":
+        yield "released", ""
+    elif kind == "custody_motion":
+        yield "custody_motion", ""
+    elif kind == "acceptance":
+        yield "case_form", str(payload.get("form", ""))
+    elif kind == "accelerated_mode":
+        yield "case_form", "accelerated"
+    elif kind == "writ_order":
+        yield "case_form", "writ"
+    elif kind == "termination" and not _approved(kind, day, payload):
+        yield _termination(payload)
+    elif kind == "verdict":
+        if payload.get("outcome") == "conviction":
+            yield "verdict", f"conviction:{payload.get('punishment', '')}"
+        else:
+            yield "verdict", "acquittal"
+    elif kind == "writ_verdict":
+        yield "verdict", "writ"
+    elif kind == "appeal":
+        yield "appeal", ""
+    elif kind == "motion_decision":
+        if payload.get("outcome") == "refused":
+            yield "motion_refused", ""
+    elif kind == "decision" and request is not None:
+        yield from _decision(str(payload.get("outcome", "")), actor_role, request)
+
+
+def _decision(outcome: str, actor_role: str, request: Request) -> Iterator[tuple[str, str]]:
+    if request.kind in SANCTIONED and actor_role == "investigating_judge":
+        yield "custody_decision", outcome
+    elif request.kind == "covert_action" and actor_role in ("investigating_judge", "prosecutor"):
+        yield "covert_decision", outcome
+    elif request.kind in COURT_ROUTES and actor_role == "prosecutor" and outcome == "granted":
+        yield "sent_to_court", COURT_ROUTES[request.kind]
+    elif request.kind == "recognition_as_suspect" and outcome == "refused":
+        yield "suspect_refused", ""
+    elif request.kind == "termination" and outcome == "granted":
+        yield _termination(request.payload)
+    elif request.kind == "interruption" and outcome == "granted":
+        yield "suspended", ""

@@ -1,0 +1,298 @@
+"""The rollups: the indicators counted from the journal into `Fact` rows, chain by chain (a
+case's journal, each of its covert compartments), from where the last pass stopped (`Chain`).
+A chain is read up to the case's or compartment's `last_seq`, which the act's own transaction
+sets, so an act being appended meanwhile is read by the next pass, never half.
+
+`recount()` counts everything again from scratch without writing; `check()` compares that with
+the rollups (the proof that they are the journal's figures); `rebuild()` replaces them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from tergeu import clock
+from tergeu.accounts.models import Agency
+from tergeu.cases.models import Case, Compartment
+from tergeu.journal.models import Act
+from tergeu.statistics.indicators import COVERT, Request, count_act
+from tergeu.statistics.models import Chain, Fact
+
+BATCH = 500  # chains a transaction
+
+
+class Key(NamedTuple):
+    indicator: str
+    detail: str
+    day: date
+    agency_id: int
+    category: str
+    article: str
+
+
+@dataclass
+class Context:
+    """Where a chain stands: the last act read, and the case's body and offence as of it."""
+
+    seq: int
+    agency_id: int
+    category: str
+    article: str
+
+
+def _regions() -> dict[int, str]:
+    return dict(Agency.objects.values_list("pk", "region__code").iterator())
+
+
+def _requests(case_id: int, number: int, seqs: set[int]) -> dict[int, Request]:
+    acts = Act.objects.filter(case_id=case_id, seq__in=seqs)
+    acts = acts.filter(compartment__number=number) if number else acts.filter(compartment=None)
+    return {
+        seq: Request(kind, payload)
+        for seq, kind, payload in acts.values_list("seq", "kind", "payload")
+    }
+
+
+def count_chain(
+    case_id: int, number: int, context: Context, until: int, counts: Counter[Key]
+) -> Context:
+    """Count the acts of one chain after `context.seq` up to `until` into `counts`; the context
+    after them."""
+    acts = Act.objects.filter(case_id=case_id, seq__gt=context.seq, seq__lte=until)
+    acts = acts.filter(compartment__number=number) if number else acts.filter(compartment=None)
+    rows = list(
+        acts.order_by("seq").values_list("seq", "kind", "payload", "actor_role", "performed_at")
+    )
+    decided = {int(p["request"]) for _s, k, p, _r, _a in rows if k == "decision" and "request" in p}
+    requests = {s: Request(k, p) for s, k, p, _r, _a in rows if s in decided}
+    missing = decided - requests.keys()
+    if missing:
+        requests |= _requests(case_id, number, missing)
+    zone = clock.legal_zone()
+    for seq, kind, payload, role, performed_at in rows:
+        request = requests.get(int(payload.get("request", 0))) if kind == "decision" else None
+        _follow(context, kind, payload, request)
+        day = performed_at.astimezone(zone).date()
+        for indicator, detail in count_act(kind, payload, role, request, day):
+            key = Key(indicator, detail, day, context.agency_id, context.category, context.article)
+            counts[key] += 1
+        context.seq = seq
+    context.seq = max(context.seq, until)
+    return context
+
+
+def _follow(context: Context, kind: str, payload: Any, request: Request | None) -> None:
+    """The case's body and offence after this act: registration, a transfer, a requalification
+    once the prosecutor agrees to it."""
+    if kind == "registration":
+        q = payload["qualification"]
+        context.agency_id = int(payload["investigation_unit_id"])
+        context.category, context.article = q["offence_category"], q["article"]
+    elif kind == "jurisdiction_transfer":
+        context.agency_id = int(payload["to_unit_id"])
+    elif (
+        kind == "decision"
+        and request is not None
+        and request.kind == "qualification"
+        and payload.get("outcome") == "granted"
+    ):
+        context.category = str(request.payload.get("offence_category", context.category))
+        context.article = str(request.payload.get("article", context.article))
+
+
+def _pending_cases() -> Iterable[tuple[int, int]]:
+    """(case, last_seq) of the cases whose journal has acts the rollups have not read."""
+    done = Chain.objects.filter(case=OuterRef("pk"), number=0).values("seq")[:1]
+    return (
+        Case.objects.annotate(done=Coalesce(Subquery(done), Value(0)))
+        .filter(last_seq__gt=F("done"))
+        .order_by("pk")
+        .values_list("pk", "last_seq")
+    )
+
+
+def _pending_compartments() -> Iterable[tuple[int, int, int]]:
+    done = Chain.objects.filter(case=OuterRef("case_id"), number=OuterRef("number")).values("seq")[
+        :1
+    ]
+    return (
+        Compartment.objects.annotate(done=Coalesce(Subquery(done), Value(0)))
+        .filter(last_seq__gt=F("done"))
+        .order_by("case_id", "number")
+        .values_list("case_id", "number", "last_seq")
+    )
+
+
+def refresh() -> int:
+    """Read every chain's new acts into the rollups; the number of chains read."""
+    regions = _regions()
+    read = 0
+    for batch in _batches(list(_pending_cases())):
+        read += _refresh([(case_id, 0, last) for case_id, last in batch], regions)
+    for chains in _batches(list(_pending_compartments())):
+        read += _refresh(chains, regions)
+    return read
+
+
+def _batches(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def _refresh(chains: list[tuple[int, int, int]], regions: dict[int, str]) -> int:
+    counts: Counter[Key] = Counter()
+    with transaction.atomic():
+        cases = {c.pk: c for c in Case.objects.filter(pk__in={c for c, _n, _l in chains})}
+        stored = {
+            (row.case_id, row.number): row
+            for row in Chain.objects.select_for_update().filter(
+                case_id__in=cases, number__in={n for _c, n, _l in chains}
+            )
+        }
+        case_chains = {c: r for (c, n), r in stored.items() if n == 0}
+        for case_id, number, last in chains:
+            row = stored.get((case_id, number))
+            if row is None:
+                # A compartment starts from its case's body and offence as far as read.
+                base = case_chains.get(case_id)
+                case = cases[case_id]
+                row = Chain(
+                    case_id=case_id,
+                    number=number,
+                    seq=0,
+                    agency_id=base.agency_id if base else case.investigation_unit_id,
+                    category=base.category if base else case.offence_category,
+                    article=base.article if base else case.qualification_article,
+                )
+            context = Context(row.seq, row.agency_id, row.category, row.article)
+            context = count_chain(case_id, number, context, last, counts)
+            row.seq, row.agency_id = context.seq, context.agency_id
+            row.category, row.article = context.category, context.article
+            row.save()
+            if number == 0:
+                case_chains[case_id] = row
+        _add(counts, regions)
+    return len(chains)
+
+
+def _add(counts: Counter[Key], regions: dict[int, str]) -> None:
+    """Add `counts` to the rollups (the caller holds the transaction)."""
+    if not counts:
+        return
+    days = {k.day for k in counts}
+    existing = {
+        Key(f.indicator, f.detail, f.day, f.agency_id, f.category, f.article): f
+        for f in Fact.objects.select_for_update().filter(
+            day__in=days, indicator__in={k.indicator for k in counts}
+        )
+    }
+    new, changed = [], []
+    for key, n in counts.items():
+        fact = existing.get(key)
+        if fact is None:
+            new.append(_fact(key, n, regions))
+        else:
+            fact.count += n
+            changed.append(fact)
+    Fact.objects.bulk_create(new, batch_size=2000)
+    Fact.objects.bulk_update(changed, ["count"], batch_size=2000)
+
+
+def _fact(key: Key, n: int, regions: dict[int, str]) -> Fact:
+    return Fact(
+        indicator=key.indicator,
+        detail=key.detail,
+        day=key.day,
+        agency_id=key.agency_id,
+        region=regions.get(key.agency_id) or "",
+        category=key.category,
+        article=key.article,
+        covert=key.indicator in COVERT,
+        count=n,
+    )
+
+
+def recount() -> tuple[Counter[Key], list[Chain]]:
+    """Every indicator counted again from the whole journal, and where each chain then stands;
+    nothing written."""
+    counts: Counter[Key] = Counter()
+    chains: list[Chain] = []
+    case_chains: dict[int, Context] = {}
+    for case_id, last, agency_id, category, article in (
+        Case.objects.filter(last_seq__gt=0)
+        .order_by("pk")
+        .values_list(
+            "pk", "last_seq", "investigation_unit_id", "offence_category", "qualification_article"
+        )
+        .iterator(chunk_size=2000)
+    ):
+        context = count_chain(case_id, 0, Context(0, agency_id, category, article), last, counts)
+        case_chains[case_id] = context
+        chains.append(_chain(case_id, 0, context))
+    for case_id, number, last in (
+        Compartment.objects.filter(last_seq__gt=0)
+        .order_by("case_id", "number")
+        .values_list("case_id", "number", "last_seq")
+    ):
+        base = case_chains[case_id]
+        start = Context(0, base.agency_id, base.category, base.article)
+        chains.append(_chain(case_id, number, count_chain(case_id, number, start, last, counts)))
+    return counts, chains
+
+
+def _chain(case_id: int, number: int, context: Context) -> Chain:
+    return Chain(
+        case_id=case_id,
+        number=number,
+        seq=context.seq,
+        agency_id=context.agency_id,
+        category=context.category,
+        article=context.article,
+    )
+
+
+def stored() -> Counter[Key]:
+    counts: Counter[Key] = Counter()
+    for row in Fact.objects.values_list(
+        "indicator", "detail", "day", "agency_id", "category", "article", "count"
+    ).iterator(chunk_size=5000):
+        counts[Key(*row[:6])] += row[6]
+    return counts
+
+
+def check() -> list[str]:
+    """Every difference between the rollups and a count from scratch (empty: they agree).
+    Chains with acts not yet read are read first."""
+    refresh()
+    fresh, _chains = recount()
+    kept = stored()
+    problems = []
+    for key in sorted(fresh.keys() | kept.keys()):
+        if fresh[key] != kept[key]:
+            problems.append(
+                f"{key.indicator}/{key.detail or '-'} {key.day} body {key.agency_id} "
+                f"{key.category or '-'} art. {key.article or '-'}: rollup {kept[key]}, "
+                f"journal {fresh[key]}"
+            )
+    return problems
+
+
+def rebuild() -> int:
+    """Replace the rollups with a count from scratch; the number of facts."""
+    regions = _regions()
+    counts, chains = recount()
+    with transaction.atomic():
+        Fact.objects.all().delete()
+        Chain.objects.all().delete()
+        Chain.objects.bulk_create(chains, batch_size=2000)
+        Fact.objects.bulk_create(
+            [_fact(key, n, regions) for key, n in counts.items()], batch_size=2000
+        )
+    return len(counts)

@@ -1,0 +1,178 @@
+"""The figures as a reader sees them: each indicator for a period beside the same period a year
+earlier, within the reader's scope (an analyst: the whole country; a prosecutor: the bodies
+their offices supervise) and without covert numbers for anyone not cleared for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet, Sum
+
+from tergeu.access.gate import holds_role
+from tergeu.accounts.models import Agency, Official, Role
+from tergeu.cases.supervision import prosecutor_paths
+from tergeu.statistics.indicators import COVERT, INDICATORS, Indicator
+from tergeu.statistics.models import Fact
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date  # inclusive
+    region: str = ""
+    agency_id: int | None = None
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    indicator: Indicator
+    detail: str
+    current: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.current - self.previous
+
+    @property
+    def relative(self) -> float | None:
+        """The change in per cent of the previous figure (None when there was none)."""
+        return None if not self.previous else 100.0 * self.change / self.previous
+
+
+def may_read(user: Official) -> bool:
+    return bool(user.is_superuser) or any(
+        holds_role(user, role) for role in (Role.ANALYST, Role.PROSECUTOR)
+    )
+
+
+def covert_cleared(user: Official) -> bool:
+    return bool(user.has_perm("statistics.view_covert"))
+
+
+def scope(user: Official) -> Q | None:
+    """The bodies whose figures `user` reads: None for the whole country (analysts, the
+    General Prosecutor's Office), else those the user's prosecutor's offices supervise."""
+    if user.is_superuser or holds_role(user, Role.ANALYST):
+        return None
+    rule = Q(pk__in=[])
+    for path in prosecutor_paths(user):
+        rule |= Q(supervisor__path__startswith=path)
+    return rule
+
+
+def facts(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Fact]:
+    rows = Fact.objects.filter(day__gte=start, day__lte=end)
+    within = scope(user)
+    if within is not None:
+        rows = rows.filter(agency__in=Agency.objects.filter(within))
+    if not covert_cleared(user):
+        rows = rows.exclude(indicator__in=COVERT)
+    if filters.region:
+        rows = rows.filter(region=filters.region)
+    if filters.agency_id:
+        rows = rows.filter(agency_id=filters.agency_id)
+    if filters.category:
+        rows = rows.filter(category=filters.category)
+    return rows
+
+
+def year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def table(user: Official, filters: Filters) -> list[Row]:
+    """Every indicator the user may read, by detail, for the period and a year earlier."""
+
+    def sums(start: date, end: date) -> dict[tuple[str, str], int]:
+        grouped = (
+            facts(user, filters, start, end)
+            .values("indicator", "detail")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        return {(r["indicator"], r["detail"]): int(r["n"]) for r in grouped}
+
+    now = sums(filters.start, filters.end)
+    before = sums(year_before(filters.start), year_before(filters.end))
+    cleared = covert_cleared(user)
+    rows = []
+    for indicator in INDICATORS:
+        if indicator.covert and not cleared:
+            continue
+        details = sorted({d for i, d in now.keys() | before.keys() if i == indicator.key})
+        total = Row(
+            indicator,
+            "",
+            sum(n for (i, _d), n in now.items() if i == indicator.key),
+            sum(n for (i, _d), n in before.items() if i == indicator.key),
+        )
+        rows.append(total)
+        if details != [""]:
+            rows += [
+                Row(indicator, d, now.get((indicator.key, d), 0), before.get((indicator.key, d), 0))
+                for d in details
+                if d
+            ]
+    return rows
+
+
+def by_region(user: Official, filters: Filters, indicator: str) -> list[tuple[str, int]]:
+    """One indicator's figure for the period by region (code), largest first."""
+    grouped = (
+        facts(user, filters, filters.start, filters.end)
+        .filter(indicator=indicator)
+        .values("region")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "region")
+    )
+    return [(r["region"], int(r["n"])) for r in grouped]
+
+
+def by_month(user: Official, filters: Filters, indicator: str) -> list[tuple[str, int, int]]:
+    """One indicator by month of the period: (YYYY-MM, this year, the year before)."""
+
+    def monthly(start: date, end: date) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for day, n in (
+            facts(user, filters, start, end)
+            .filter(indicator=indicator)
+            .values_list("day")
+            .annotate(n=Sum("count"))
+            .order_by()
+        ):
+            key = f"{day:%m}"
+            counts[key] = counts.get(key, 0) + int(n)
+        return counts
+
+    now = monthly(filters.start, filters.end)
+    before = monthly(year_before(filters.start), year_before(filters.end))
+    months = []
+    day = filters.start.replace(day=1)
+    while day <= filters.end:
+        months.append((f"{day:%Y-%m}", now.get(f"{day:%m}", 0), before.get(f"{day:%m}", 0)))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return months
+
+
+def csv_rows(rows: list[Row]) -> list[list[str]]:
+    """The table as rows of text, the header first."""
+    out = [["indicator", "detail", "current", "previous", "change", "change_percent"]]
+    for row in rows:
+        relative = "" if row.relative is None else f"{row.relative:.1f}"
+        out.append(
+            [
+                row.indicator.key,
+                row.detail,
+                str(row.current),
+                str(row.previous),
+                str(row.change),
+                relative,
+            ]
+        )
+    return out
