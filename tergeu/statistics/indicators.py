@@ -210,3 +210,32 @@ def _decision(outcome: str, actor_role: str, request: Request) -> Iterator[tuple
         yield _termination(request.payload)
     elif request.kind == "interruption" and outcome == "granted":
         yield "suspended", ""
+
+
+# The words for the details the indicators are counted by (a punishment after "conviction:").
+DETAILS: Mapping[str, Any] = {
+    "granted": _("granted"),
+    "refused": _("refused"),
+    "shortened": _("granted for a shorter term"),
+    "protocol": _("protocol form"),
+    "inquiry": _("inquiry"),
+    "preliminary": _("preliminary investigation"),
+    "accelerated": _("accelerated"),
+    "writ": _("writ proceedings"),
+    "indictment": _("indictment"),
+    "accusation_protocol": _("protocol of accusation"),
+    "misdemeanour_protocol": _("misdemeanour protocol"),
+    "rehabilitating": _("on a rehabilitating ground"),
+    "other": _("on another ground"),
+    "acquittal": _("acquittal"),
+    "conviction": _("conviction"),
+}
+
+
+def detail_label(detail: str) -> str:
+    """A detail in words: "conviction:fine" reads "conviction: fine"."""
+    head, _sep, rest = detail.partition(":")
+    text = str(DETAILS.get(head, head.replace("_", " ")))
+    if rest:
+        return f"{text}: {_(rest.replace('_', ' '))}"
+    return text

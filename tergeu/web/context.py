@@ -37,6 +37,10 @@ class Menu:
         return Role.DEFENCE_LAWYER in self.roles
 
     @property
+    def statistics(self) -> bool:
+        return bool(self.user.is_superuser) or bool(self.roles & {Role.ANALYST, Role.PROSECUTOR})
+
+    @property
     def trial_judge(self) -> bool:
         return Role.TRIAL_JUDGE in self.roles
 
@@ -58,6 +62,7 @@ LANDINGS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({Role.PROSECUTOR}), "web:supervision"),
     (frozenset(EXECUTING_AGENCIES), "web:execution_orders"),
     (frozenset(HEAD_ROLES), "web:unit"),
+    (frozenset({Role.ANALYST}), "web:statistics"),
 )
 
 

@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tergeu.web import court, covert, defence, evidence, execution, persons, unit, views
+from tergeu.web import (
+    court,
+    covert,
+    defence,
+    evidence,
+    execution,
+    persons,
+    statistics,
+    unit,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -18,6 +28,7 @@ urlpatterns = [
     path("unit/", unit.unit, name="unit"),
     path("execution/", execution.execution_orders, name="execution_orders"),
     path("court/", court.court, name="court"),
+    path("statistics/", statistics.statistics, name="statistics"),
     path("defence/", defence.defence, name="defence"),
     path("defence/clients/<int:admission_id>/motions/", defence.motion, name="motion_new"),
     path(

@@ -13,6 +13,7 @@ from tergeu.cases.watchdog import watchdog_pass
 from tergeu.demo.load import DemoBroken, demo_load
 from tergeu.demo.reference import logins_table
 from tergeu.signing.devca import DEV_PASSWORD
+from tergeu.statistics.rollup import refresh as stats_refresh
 
 
 class Command(BaseCommand):
@@ -49,6 +50,8 @@ class Command(BaseCommand):
                 f"watchdog: {s.warned} due soon, {s.breached} breached, "
                 f"{s.escalated} escalated, {s.notifications} notifications"
             )
+            # The statistics' worker reads the demo's journals once (`stats_refresh`).
+            self.stdout.write(f"statistics: {stats_refresh():,} journals counted")
         self._logins()
         keys = Path(settings.TERGEU_DEV_CA_DIR) / "officials"
         self.stdout.write(

@@ -1,0 +1,158 @@
+"""The statistics workspace for analysts and prosecutors: every indicator for a period beside
+the same period a year earlier, filtered by region, body and offence category; one indicator
+by region and by month; the table as CSV. Figures come from the rollups of the journal
+(tergeu/statistics); covert numbers only for those cleared for them; anyone else gets the 404
+page."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tergeu import clock
+from tergeu.access.gate import access_log
+from tergeu.access.models import Surface
+from tergeu.accounts.models import INVESTIGATING_KINDS, Agency, Official, Region
+from tergeu.errors import NotFound
+from tergeu.statistics import selectors
+from tergeu.statistics.indicators import BY_KEY, detail_label
+from tergeu.web.forms import CATEGORIES
+from tergeu.web.views import gated
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def region_name(region: Region) -> str:
+    """The region's name in the page's language."""
+    return str(getattr(region, f"name_{get_language()}", "") or region.name_en)
+
+
+class StatisticsFilters(forms.Form):
+    start = forms.DateField(label=gettext_lazy("From"), widget=DateInput())
+    end = forms.DateField(label=gettext_lazy("To"), widget=DateInput())
+    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
+    agency = forms.ModelChoiceField[Agency](
+        label=gettext_lazy("Investigating body"),
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("all bodies"),
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Offence category"),
+        required=False,
+        choices=[("", gettext_lazy("any category")), *CATEGORIES],
+    )
+    # The message does not repeat what was asked: an indicator one may not read is not named.
+    indicator = forms.ChoiceField(
+        label=gettext_lazy("Chart"),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose an indicator from the list.")},
+    )
+
+    def __init__(self, *args: Any, user: Official, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regions = [("", _("all regions"))] + [
+            (r.code, region_name(r)) for r in Region.objects.order_by("code")
+        ]
+        self.fields["region"].choices = regions  # type: ignore[attr-defined]
+        bodies = Agency.objects.filter(kind__in=INVESTIGATING_KINDS)
+        within = selectors.scope(user)
+        if within is not None:
+            bodies = bodies.filter(within)
+        self.fields["agency"].queryset = bodies.order_by("name")  # type: ignore[attr-defined]
+        cleared = selectors.covert_cleared(user)
+        self.fields["indicator"].choices = [  # type: ignore[attr-defined]
+            (i.key, i.title) for i in BY_KEY.values() if cleared or not i.covert
+        ]
+
+    def filters(self) -> selectors.Filters:
+        data = self.cleaned_data
+        agency = data.get("agency")
+        return selectors.Filters(
+            start=data["start"],
+            end=data["end"],
+            region=data.get("region") or "",
+            agency_id=agency.pk if agency else None,
+            category=data.get("category") or "",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The period ends after it starts."))
+        if start and end and (end - start).days > 366:
+            self.add_error("end", _("A period is at most a year."))
+        return data
+
+
+def _defaults() -> dict[str, str]:
+    today = clock.now().astimezone(clock.legal_zone()).date()
+    return {
+        "start": date(today.year, 1, 1).isoformat(),
+        "end": today.isoformat(),
+        "indicator": "registered",
+    }
+
+
+@gated
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, Official)
+    if not selectors.may_read(user):
+        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
+    data = {**_defaults(), **request.GET.dict()}
+    form = StatisticsFilters(data, user=user)
+    if not form.is_valid():
+        context = {"form": form, "rows": [], "regions": [], "months": []}
+        return render(request, "web/statistics.html", context, status=422)
+    filters = form.filters()
+    rows = selectors.table(user, filters)
+    access_log(
+        user,
+        surface=Surface.WEB,
+        action="view_statistics",
+        detail={"start": filters.start.isoformat(), "end": filters.end.isoformat()},
+    )
+    if request.GET.get("format") == "csv":
+        return _csv(rows, filters)
+    indicator = form.cleaned_data.get("indicator") or "registered"
+    regions = selectors.by_region(user, filters, indicator)
+    months = selectors.by_month(user, filters, indicator)
+    names = {r.code: region_name(r) for r in Region.objects.all()}
+    top = max([n for _r, n in regions] + [1])
+    peak = max([max(a, b) for _m, a, b in months] + [1])
+    context = {
+        "form": form,
+        "rows": [(row, detail_label(row.detail) if row.detail else "") for row in rows],
+        "chart": BY_KEY[indicator],
+        "regions": [(names.get(code, code or "—"), n, 100 * n // top) for code, n in regions],
+        "months": [(m, a, b, 100 * a // peak, 100 * b // peak) for m, a, b in months],
+        "csv": f"?{request.GET.urlencode()}&format=csv" if request.GET else "?format=csv",
+        "year_before": (selectors.year_before(filters.start), selectors.year_before(filters.end)),
+    }
+    return render(request, "web/statistics.html", context)
+
+
+def _csv(rows: list[selectors.Row], filters: selectors.Filters) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"tergeu-statistics-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    for line in selectors.csv_rows(rows):
+        writer.writerow(line)
+    return response

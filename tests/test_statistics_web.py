@@ -1,0 +1,122 @@
+"""The statistics workspace: the table beside a year earlier, the charts' figures, the CSV; no
+covert number anywhere for those not cleared; refused to everyone but analysts and
+prosecutors, with nothing written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from tergeu import clock
+from tergeu.accounts.models import Official, Role
+from tergeu.statistics import rollup
+from tests.conftest import World
+from tests.test_covert import Covert
+from tests.test_refusals import database_state
+from tests.test_statistics import register
+from tests.test_web import web
+
+URL = reverse("web:statistics")
+
+
+def analyst(world: World, *, covert: bool = False) -> Official:
+    official = world.official("anna", world.gpo, Role.ANALYST)
+    if covert:
+        official.user_permissions.add(Permission.objects.get(codename="view_covert"))
+    return official
+
+
+def period() -> dict[str, str]:
+    today = clock.now().astimezone(clock.legal_zone()).date()
+    return {"start": today.replace(day=1).isoformat(), "end": today.isoformat()}
+
+
+def test_the_analyst_lands_on_the_figures_and_downloads_them(world: World) -> None:
+    register(world, category="grave")
+    register(world, unit=world.other_unit)
+    rollup.refresh()
+    anna = analyst(world)
+    client = web()
+    anna.set_password("pw-anna-123")
+    anna.save()
+    signed_in = client.post(reverse("web:login"), {"username": "anna", "password": "pw-anna-123"})
+    assert signed_in["Location"] == URL
+    page = client.get(URL, period()).content.decode()
+    table = page.split('id="table-heading"')[1].split("</section>")[0]
+    assert "Registered offences" in table
+    assert '<td class="number">0</td>\n        <td class="number">2</td>' in table
+    regions = page.split('id="regions-heading"')[1].split("</section>")[0]
+    assert "Almaty" in regions
+    assert "Astana" in regions
+    download = client.get(URL, {**period(), "format": "csv"})
+    assert download["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(download.content.decode())))
+    assert lines[0] == ["indicator", "detail", "current", "previous", "change", "change_percent"]
+    assert ["registered", "", "2", "0", "2", ""] in lines
+    grave = client.get(URL, {**period(), "category": "grave", "format": "csv"}).content.decode()
+    assert "registered,,1,0,1," in grave
+
+
+def test_no_covert_number_for_those_not_cleared(world: World) -> None:
+    covert = Covert(world)
+    assert covert.sanction(1).status_code == 201
+    rollup.refresh()
+    plain = web(analyst(world))
+    asked = plain.get(URL, {**period(), "indicator": "covert_decision"})
+    assert asked.status_code == 422  # not among the indicators offered, and not named
+    for response in (
+        plain.get(URL, period()),
+        plain.get(URL, {**period(), "format": "csv"}),
+        asked,
+    ):
+        # The page's own address (the language switcher's "next") repeats what was asked.
+        text = re.sub(r'name="next" value="[^"]*"', "", response.content.decode())
+        assert "covert" not in text.lower(), text[:300]
+    cleared = world.official("carl", world.gpo, Role.ANALYST)
+    cleared.user_permissions.add(Permission.objects.get(codename="view_covert"))
+    page = web(cleared).get(URL, {**period(), "indicator": "covert_decision"}).content.decode()
+    assert "Covert investigative actions: judges&#x27; decisions" in page
+    csv_text = web(cleared).get(URL, {**period(), "format": "csv"}).content.decode()
+    assert "covert_decision,granted,1,0,1," in csv_text
+
+
+def test_the_page_is_refused_to_others_and_bad_input_writes_nothing(world: World) -> None:
+    register(world)
+    rollup.refresh()
+    petra = web(world.petra)
+    assert petra.get(URL, period()).status_code == 200  # prosecutors read their bodies' figures
+    clients = {who.username: web(who) for who in (world.alice, world.rita, world.oscar)}
+    anna = web(analyst(world))
+    before = database_state()
+    for name, client in clients.items():
+        assert client.get(URL).status_code == 404, name
+        assert client.get(URL, {"format": "csv"}).status_code == 404, name
+    assert web().get(URL).status_code == 302
+    wrong = anna.get(URL, {"start": "2026-05-01", "end": "2026-04-01"})
+    assert wrong.status_code == 422
+    assert "The period ends after it starts." in wrong.content.decode()
+    assert anna.get(URL, {"start": "yesterday"}).status_code == 422
+    assert database_state() == before
+    for name in clients:
+        assert 'href="/statistics/"' not in clients[name].get("/").content.decode()
+
+
+def test_the_page_costs_the_same_queries_however_many_facts(world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = web(analyst(world))
+    counts = []
+    for n in (1, 4):
+        for _ in range(n):
+            register(world)
+        rollup.refresh()
+        client.get(URL, period())
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, period()).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
