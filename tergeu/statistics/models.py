@@ -59,3 +59,25 @@ class Chain(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.number} @{self.seq}"
+
+
+class Occurrence(models.Model):
+    """One counted act: what the drill-down lists behind a figure (the cases, within the
+    reader's access). Its rows add up to the `Fact` counts."""
+
+    indicator = models.CharField(max_length=48)
+    detail = models.CharField(max_length=48, blank=True)
+    day = models.DateField()
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField(default=0)  # the compartment's; 0: the case's journal
+    seq = models.PositiveIntegerField()
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=2, blank=True)
+    category = models.CharField(max_length=24, blank=True)
+    article = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["indicator", "day"], name="occurrence_day")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}/{self.detail} case {self.case_id} #{self.seq}"

@@ -23,7 +23,7 @@ from tergeu.accounts.models import Agency
 from tergeu.cases.models import Case, Compartment
 from tergeu.journal.models import Act
 from tergeu.statistics.indicators import COVERT, Request, count_act
-from tergeu.statistics.models import Chain, Fact
+from tergeu.statistics.models import Chain, Fact, Occurrence
 
 BATCH = 500  # chains a transaction
 
@@ -60,11 +60,25 @@ def _requests(case_id: int, number: int, seqs: set[int]) -> dict[int, Request]:
     }
 
 
+class Seen(NamedTuple):
+    """One counted act of a chain."""
+
+    key: Key
+    case_id: int
+    number: int
+    seq: int
+
+
 def count_chain(
-    case_id: int, number: int, context: Context, until: int, counts: Counter[Key]
+    case_id: int,
+    number: int,
+    context: Context,
+    until: int,
+    counts: Counter[Key],
+    seen: list[Seen] | None = None,
 ) -> Context:
-    """Count the acts of one chain after `context.seq` up to `until` into `counts`; the context
-    after them."""
+    """Count the acts of one chain after `context.seq` up to `until` into `counts` (and each
+    counted act into `seen`); the context after them."""
     acts = Act.objects.filter(case_id=case_id, seq__gt=context.seq, seq__lte=until)
     acts = acts.filter(compartment__number=number) if number else acts.filter(compartment=None)
     rows = list(
@@ -83,6 +97,8 @@ def count_chain(
         for indicator, detail in count_act(kind, payload, role, request, day):
             key = Key(indicator, detail, day, context.agency_id, context.category, context.article)
             counts[key] += 1
+            if seen is not None:
+                seen.append(Seen(key, case_id, number, seq))
         context.seq = seq
     context.seq = max(context.seq, until)
     return context
@@ -148,6 +164,7 @@ def _batches(items: list[Any]) -> Iterator[list[Any]]:
 
 def _refresh(chains: list[tuple[int, int, int]], regions: dict[int, str]) -> int:
     counts: Counter[Key] = Counter()
+    seen: list[Seen] = []
     with transaction.atomic():
         cases = {c.pk: c for c in Case.objects.filter(pk__in={c for c, _n, _l in chains})}
         stored = {
@@ -172,14 +189,31 @@ def _refresh(chains: list[tuple[int, int, int]], regions: dict[int, str]) -> int
                     article=base.article if base else case.qualification_article,
                 )
             context = Context(row.seq, row.agency_id, row.category, row.article)
-            context = count_chain(case_id, number, context, last, counts)
+            context = count_chain(case_id, number, context, last, counts, seen)
             row.seq, row.agency_id = context.seq, context.agency_id
             row.category, row.article = context.category, context.article
             row.save()
             if number == 0:
                 case_chains[case_id] = row
         _add(counts, regions)
+        Occurrence.objects.bulk_create([_occurrence(s, regions) for s in seen], batch_size=2000)
     return len(chains)
+
+
+def _occurrence(seen: Seen, regions: dict[int, str]) -> Occurrence:
+    key = seen.key
+    return Occurrence(
+        indicator=key.indicator,
+        detail=key.detail,
+        day=key.day,
+        case_id=seen.case_id,
+        number=seen.number,
+        seq=seen.seq,
+        agency_id=key.agency_id,
+        region=regions.get(key.agency_id) or "",
+        category=key.category,
+        article=key.article,
+    )
 
 
 def _add(counts: Counter[Key], regions: dict[int, str]) -> None:
@@ -219,9 +253,9 @@ def _fact(key: Key, n: int, regions: dict[int, str]) -> Fact:
     )
 
 
-def recount() -> tuple[Counter[Key], list[Chain]]:
-    """Every indicator counted again from the whole journal, and where each chain then stands;
-    nothing written."""
+def recount(seen: list[Seen] | None = None) -> tuple[Counter[Key], list[Chain]]:
+    """Every indicator counted again from the whole journal (each counted act into `seen`), and
+    where each chain then stands; nothing written."""
     counts: Counter[Key] = Counter()
     chains: list[Chain] = []
     case_chains: dict[int, Context] = {}
@@ -233,7 +267,8 @@ def recount() -> tuple[Counter[Key], list[Chain]]:
         )
         .iterator(chunk_size=2000)
     ):
-        context = count_chain(case_id, 0, Context(0, agency_id, category, article), last, counts)
+        start = Context(0, agency_id, category, article)
+        context = count_chain(case_id, 0, start, last, counts, seen)
         case_chains[case_id] = context
         chains.append(_chain(case_id, 0, context))
     for case_id, number, last in (
@@ -243,7 +278,8 @@ def recount() -> tuple[Counter[Key], list[Chain]]:
     ):
         base = case_chains[case_id]
         start = Context(0, base.agency_id, base.category, base.article)
-        chains.append(_chain(case_id, number, count_chain(case_id, number, start, last, counts)))
+        after = count_chain(case_id, number, start, last, counts, seen)
+        chains.append(_chain(case_id, number, after))
     return counts, chains
 
 
@@ -267,31 +303,44 @@ def stored() -> Counter[Key]:
     return counts
 
 
+def listed() -> Counter[Key]:
+    """The occurrences the drill-down lists, counted as the rollups count."""
+    counts: Counter[Key] = Counter()
+    for row in Occurrence.objects.values_list(
+        "indicator", "detail", "day", "agency_id", "category", "article"
+    ).iterator(chunk_size=5000):
+        counts[Key(*row)] += 1
+    return counts
+
+
 def check() -> list[str]:
-    """Every difference between the rollups and a count from scratch (empty: they agree).
-    Chains with acts not yet read are read first."""
+    """Every difference between the rollups (and the occurrences behind them) and a count from
+    scratch (empty: they agree). Chains with acts not yet read are read first."""
     refresh()
     fresh, _chains = recount()
-    kept = stored()
     problems = []
-    for key in sorted(fresh.keys() | kept.keys()):
-        if fresh[key] != kept[key]:
-            problems.append(
-                f"{key.indicator}/{key.detail or '-'} {key.day} body {key.agency_id} "
-                f"{key.category or '-'} art. {key.article or '-'}: rollup {kept[key]}, "
-                f"journal {fresh[key]}"
-            )
+    for what, kept in (("rollup", stored()), ("listed", listed())):
+        for key in sorted(fresh.keys() | kept.keys()):
+            if fresh[key] != kept[key]:
+                problems.append(
+                    f"{key.indicator}/{key.detail or '-'} {key.day} body {key.agency_id} "
+                    f"{key.category or '-'} art. {key.article or '-'}: {what} {kept[key]}, "
+                    f"journal {fresh[key]}"
+                )
     return problems
 
 
 def rebuild() -> int:
     """Replace the rollups with a count from scratch; the number of facts."""
     regions = _regions()
-    counts, chains = recount()
+    seen: list[Seen] = []
+    counts, chains = recount(seen)
     with transaction.atomic():
         Fact.objects.all().delete()
+        Occurrence.objects.all().delete()
         Chain.objects.all().delete()
         Chain.objects.bulk_create(chains, batch_size=2000)
+        Occurrence.objects.bulk_create([_occurrence(s, regions) for s in seen], batch_size=2000)
         Fact.objects.bulk_create(
             [_fact(key, n, regions) for key, n in counts.items()], batch_size=2000
         )

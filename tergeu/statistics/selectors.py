@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
-from tergeu.access.gate import holds_role
+from tergeu.access.gate import holds_role, visible_cases
 from tergeu.accounts.models import Agency, Official, Role
+from tergeu.cases.models import Case
 from tergeu.cases.supervision import prosecutor_paths
 from tergeu.statistics.indicators import COVERT, INDICATORS, Indicator
-from tergeu.statistics.models import Fact
+from tergeu.statistics.models import Fact, Occurrence
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,12 @@ def scope(user: Official) -> Q | None:
 
 
 def facts(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Fact]:
-    rows = Fact.objects.filter(day__gte=start, day__lte=end)
+    return _within(Fact.objects.filter(day__gte=start, day__lte=end), user, filters)
+
+
+def _within(rows: QuerySet[Any], user: Official, filters: Filters) -> QuerySet[Any]:
+    """`rows` (facts or occurrences) in the user's scope and the filters, without covert ones
+    for those not cleared."""
     within = scope(user)
     if within is not None:
         rows = rows.filter(agency__in=Agency.objects.filter(within))
@@ -77,6 +84,38 @@ def facts(user: Official, filters: Filters, start: date, end: date) -> QuerySet[
     if filters.category:
         rows = rows.filter(category=filters.category)
     return rows
+
+
+DRILL_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Drill:
+    total: int  # acts counted behind the figure
+    cases: list[Case]  # the cases among them the reader may open (at most DRILL_LIMIT)
+    cases_total: int  # how many cases are behind the figure
+
+
+def drill(user: Official, filters: Filters, indicator: str, detail: str) -> Drill:
+    """The cases behind one figure: all of them counted, those the reader may open listed
+    (the access gate decides, as everywhere)."""
+    rows = _within(
+        Occurrence.objects.filter(
+            indicator=indicator, day__gte=filters.start, day__lte=filters.end
+        ),
+        user,
+        filters,
+    )
+    if detail:
+        rows = rows.filter(detail=detail)
+    ids = rows.values("case_id")
+    cases = list(
+        visible_cases(user)
+        .filter(pk__in=ids)
+        .select_related("investigation_unit")
+        .order_by("-registered_at", "-pk")[:DRILL_LIMIT]
+    )
+    return Drill(rows.count(), cases, rows.values("case_id").distinct().count())
 
 
 def year_before(day: date) -> date:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -99,6 +99,19 @@ class StatisticsFilters(forms.Form):
         return data
 
 
+def _query(form: StatisticsFilters) -> str:
+    """The filters as a query, for the links to the cases behind a figure."""
+    data = form.cleaned_data
+    query = QueryDict(mutable=True)
+    query["start"], query["end"] = data["start"].isoformat(), data["end"].isoformat()
+    for name in ("region", "category"):
+        if data.get(name):
+            query[name] = data[name]
+    if data.get("agency"):
+        query["agency"] = str(data["agency"].pk)
+    return query.urlencode()
+
+
 def _defaults() -> dict[str, str]:
     today = clock.now().astimezone(clock.legal_zone()).date()
     return {
@@ -143,9 +156,44 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "regions": [(names.get(code, code or "—"), n, 100 * n // top) for code, n in regions],
         "months": [(m, a, b, 100 * a // peak, 100 * b // peak) for m, a, b in months],
         "csv": f"?{request.GET.urlencode()}&format=csv" if request.GET else "?format=csv",
+        "query": _query(form),
         "year_before": (selectors.year_before(filters.start), selectors.year_before(filters.end)),
     }
     return render(request, "web/statistics.html", context)
+
+
+@gated
+@require_GET
+def cases(request: HttpRequest) -> HttpResponse:
+    """The cases behind one figure of the table (`indicator`, `detail`, the same filters):
+    every one counted, those the reader may open listed."""
+    user = request.user
+    assert isinstance(user, Official)
+    if not selectors.may_read(user):
+        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
+    form = StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user)
+    if not form.is_valid():
+        return render(request, "web/statistics_cases.html", {"form": form}, status=422)
+    filters = form.filters()
+    indicator = BY_KEY[form.cleaned_data.get("indicator") or "registered"]
+    detail = request.GET.get("detail", "")[:48]
+    found = selectors.drill(user, filters, indicator.key, detail)
+    access_log(
+        user,
+        surface=Surface.WEB,
+        action="list_statistics_cases",
+        detail={"indicator": indicator.key, "case_ids": [c.pk for c in found.cases]},
+    )
+    back = request.GET.copy()
+    back.pop("detail", None)
+    context = {
+        "form": form,
+        "indicator": indicator,
+        "detail": detail_label(detail) if detail else "",
+        "found": found,
+        "back": back.urlencode(),
+    }
+    return render(request, "web/statistics_cases.html", context)
 
 
 def _csv(rows: list[selectors.Row], filters: selectors.Filters) -> HttpResponse:

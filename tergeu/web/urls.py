@@ -29,6 +29,7 @@ urlpatterns = [
     path("execution/", execution.execution_orders, name="execution_orders"),
     path("court/", court.court, name="court"),
     path("statistics/", statistics.statistics, name="statistics"),
+    path("statistics/cases/", statistics.cases, name="statistics_cases"),
     path("defence/", defence.defence, name="defence"),
     path("defence/clients/<int:admission_id>/motions/", defence.motion, name="motion_new"),
     path(
