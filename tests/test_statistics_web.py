@@ -10,6 +10,7 @@ import re
 
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tergeu import clock
 from tergeu.accounts.models import Official, Role
@@ -60,6 +61,13 @@ def test_the_analyst_lands_on_the_figures_and_downloads_them(world: World) -> No
     assert ["registered", "", "2", "0", "2", ""] in lines
     grave = client.get(URL, {**period(), "category": "grave", "format": "csv"}).content.decode()
     assert "registered,,1,0,1," in grave
+    workbook = client.get(URL, {**period(), "format": "xlsx"})
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "Indicator"
+    assert ["Registered offences", None, 0, 2, 2, None] in rows  # an empty cell is None
 
 
 def test_no_covert_number_for_those_not_cleared(world: World) -> None:
@@ -69,6 +77,11 @@ def test_no_covert_number_for_those_not_cleared(world: World) -> None:
     plain = web(analyst(world))
     asked = plain.get(URL, {**period(), "indicator": "covert_decision"})
     assert asked.status_code == 422  # not among the indicators offered, and not named
+    workbook = plain.get(URL, {**period(), "format": "xlsx"}).content
+    sheet = load_workbook(io.BytesIO(workbook)).active
+    assert sheet is not None
+    cells = " ".join(str(c) for r in sheet.iter_rows(values_only=True) for c in r)
+    assert "covert" not in cells.lower()
     for response in (
         plain.get(URL, period()),
         plain.get(URL, {**period(), "format": "csv"}),

@@ -7,6 +7,7 @@ page."""
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from openpyxl import Workbook
 
 from tergeu import clock
 from tergeu.access.gate import access_log
@@ -143,6 +145,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
     if request.GET.get("format") == "csv":
         return _csv(rows, filters)
+    if request.GET.get("format") == "xlsx":
+        return _xlsx(rows, filters)
     indicator = form.cleaned_data.get("indicator") or "registered"
     regions = selectors.by_region(user, filters, indicator)
     months = selectors.by_month(user, filters, indicator)
@@ -155,7 +159,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "chart": BY_KEY[indicator],
         "regions": [(names.get(code, code or "—"), n, 100 * n // top) for code, n in regions],
         "months": [(m, a, b, 100 * a // peak, 100 * b // peak) for m, a, b in months],
-        "csv": f"?{request.GET.urlencode()}&format=csv" if request.GET else "?format=csv",
+        "csv": f"?{_query(form)}&format=csv",
+        "xlsx": f"?{_query(form)}&format=xlsx",
         "query": _query(form),
         "year_before": (selectors.year_before(filters.start), selectors.year_before(filters.end)),
     }
@@ -203,4 +208,44 @@ def _csv(rows: list[selectors.Row], filters: selectors.Filters) -> HttpResponse:
     writer = csv.writer(response)
     for line in selectors.csv_rows(rows):
         writer.writerow(line)
+    return response
+
+
+def _xlsx(rows: list[selectors.Row], filters: selectors.Filters) -> HttpResponse:
+    """The table as a workbook: the indicators in words, the figures as numbers."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"{filters.start:%Y-%m-%d}..{filters.end:%Y-%m-%d}"[:31]
+    before = (selectors.year_before(filters.start), selectors.year_before(filters.end))
+    sheet.append(
+        [
+            _("Indicator"),
+            _("Detail"),
+            f"{before[0]:%Y-%m-%d} – {before[1]:%Y-%m-%d}",
+            f"{filters.start:%Y-%m-%d} – {filters.end:%Y-%m-%d}",
+            _("Change"),
+            _("Change, %"),
+        ]
+    )
+    for row in rows:
+        relative = None if row.relative is None else round(row.relative, 1)
+        sheet.append(
+            [
+                str(row.indicator.title),
+                detail_label(row.detail) if row.detail else "",
+                row.previous,
+                row.current,
+                row.change,
+                relative,
+            ]
+        )
+    content = io.BytesIO()
+    book.save(content)
+    response = HttpResponse(
+        content.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    name = f"tergeu-statistics-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
