@@ -136,6 +136,8 @@ def built(world: World) -> tuple[Known, datetime]:
     known.add("case_form", "preliminary")
     known.add("sent_to_court", "indictment")
     known.add("verdict", "conviction:imprisonment")
+    # Its prosecutor was never told of the investigation (R01, 1 day): breached days ago.
+    known.add("deadline_breached", "R01")
     act(case, "appeal", world.petra, {"by": "prosecutor"})
     known.add("appeal")
     return known, start
@@ -260,3 +262,31 @@ def test_the_same_period_a_year_earlier_handles_29_february() -> None:
 
     assert year_before(date(2028, 2, 29)) == date(2027, 2, 28)
     assert year_before(date(2027, 3, 1)) == date(2026, 3, 1)
+
+
+def test_breached_deadlines_are_counted_by_rule_from_the_case_files_clocks(world: World) -> None:
+    from tergeu.cases.models import Deadline
+    from tergeu.cases.watchdog import watchdog_pass
+    from tergeu.statistics.selectors import drill
+
+    with clock.frozen(clock.now() - timedelta(days=10)):
+        late = register(world)  # the prosecutor is never told (R01)
+    register(world)  # told in time: nothing breached yet
+    watchdog_pass()  # it tells the officials; the clock runs on until the duty is done
+    breached = Deadline.objects.get(case=late, rule="R01")
+    assert breached.state == "running"
+    due = breached.due_at.astimezone(clock.legal_zone()).date()
+    filters = Filters(start=due - timedelta(days=1), end=due + timedelta(days=1))
+    figures = _figures(table(world.petra, filters))
+    assert figures[("deadline_breached", "R01")] == (1, 0)
+    assert figures[("deadline_breached", "")] == (1, 0)
+    behind = drill(world.petra, filters, "deadline_breached", "R01")
+    assert (behind.total, [c.pk for c in behind.cases]) == (1, [late.pk])
+    # Another office's reader does not count it.
+    otto = world.official("otto", world.other_office, Role.PROSECUTOR)
+    assert _figures(table(otto, filters)).get(("deadline_breached", "R01"), (0, 0)) == (0, 0)
+    # Done late, it stays counted: the engine marks it breached.
+    act(late, "acceptance", world.hector, {"investigator_id": world.alice.pk, "form": "inquiry"})
+    act(late, "prosecutor_notice", world.alice)
+    assert Deadline.objects.get(case=late, rule="R01").state == "breached"
+    assert _figures(table(world.petra, filters))[("deadline_breached", "R01")] == (1, 0)

@@ -36,6 +36,9 @@ class Indicator:
     definition: Any  # lazy text: which acts count
     article: str  # of the Criminal Procedure Code
     covert: bool = False
+    # "acts": counted from the journal into the rollups; "deadlines": from the case files'
+    # clocks (the procedure engine's projection of the journal), counted when read.
+    source: str = "acts"
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -134,6 +137,17 @@ INDICATORS: tuple[Indicator, ...] = (
         "99",
     ),
 )
+BREACHED = Indicator(
+    "deadline_breached",
+    _("Statutory deadlines breached"),
+    _(
+        "Clocks of the law whose term ended in the period unmet (the engine's verdict on the "
+        "case file), by rule; periods left for others to act (appeal windows) aside."
+    ),
+    "48, the rules' own",
+    source="deadlines",
+)
+INDICATORS = (*INDICATORS, BREACHED)
 BY_KEY: Mapping[str, Indicator] = {i.key: i for i in INDICATORS}
 COVERT = frozenset(i.key for i in INDICATORS if i.covert)
 
@@ -233,7 +247,10 @@ DETAILS: Mapping[str, Any] = {
 
 
 def detail_label(detail: str) -> str:
-    """A detail in words: "conviction:fine" reads "conviction: fine"."""
+    """A detail in words: "conviction:fine" reads "conviction: fine"; a rule, its duty."""
+    rules = pack().deadlines.get(detail)
+    if rules:
+        return f"{detail} — {_(rules[-1].duty)}"
     head, _sep, rest = detail.partition(":")
     text = str(DETAILS.get(head, head.replace("_", " ")))
     if rest:

@@ -5,16 +5,17 @@ their offices supervise) and without covert numbers for anyone not cleared for t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
+from tergeu import clock
 from tergeu.access.gate import holds_role, visible_cases
 from tergeu.accounts.models import Agency, Official, Role
-from tergeu.cases.models import Case
-from tergeu.cases.supervision import prosecutor_paths
-from tergeu.statistics.indicators import COVERT, INDICATORS, Indicator
+from tergeu.cases.models import Case, Deadline, DeadlineState
+from tergeu.cases.supervision import prosecutor_paths, window_rules
+from tergeu.statistics.indicators import BREACHED, COVERT, INDICATORS, Indicator
 from tergeu.statistics.models import Fact, Occurrence
 
 
@@ -86,6 +87,40 @@ def _within(rows: QuerySet[Any], user: Official, filters: Filters) -> QuerySet[A
     return rows
 
 
+def breached(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Deadline]:
+    """The case files' clocks whose term ended between `start` and `end` (legal days) unmet —
+    discharged late, or still running past their term — in the reader's scope and filters;
+    covert clocks and windows for others to act aside."""
+    zone = clock.legal_zone()
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    rows = Deadline.objects.filter(
+        # Discharged late, or still not discharged though its term has ended.
+        Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.RUNNING, due_at__lt=clock.now()),
+        compartment__isnull=True,
+        case__isnull=False,
+        due_at__gte=since,
+        due_at__lt=until,
+    ).exclude(rule__in=window_rules())
+    within = scope(user)
+    if within is not None:
+        rows = rows.filter(case__investigation_unit__in=Agency.objects.filter(within))
+    if filters.region:
+        rows = rows.filter(case__investigation_unit__region__code=filters.region)
+    if filters.agency_id:
+        rows = rows.filter(case__investigation_unit_id=filters.agency_id)
+    if filters.category:
+        rows = rows.filter(case__offence_category=filters.category)
+    return rows
+
+
+def breaches(
+    user: Official, filters: Filters, start: date, end: date
+) -> dict[tuple[str, str], int]:
+    grouped = breached(user, filters, start, end).values("rule").annotate(n=Count("pk")).order_by()
+    return {(BREACHED.key, r["rule"]): int(r["n"]) for r in grouped}
+
+
 DRILL_LIMIT = 200
 
 
@@ -99,16 +134,22 @@ class Drill:
 def drill(user: Official, filters: Filters, indicator: str, detail: str) -> Drill:
     """The cases behind one figure: all of them counted, those the reader may open listed
     (the access gate decides, as everywhere)."""
-    rows = _within(
-        Occurrence.objects.filter(
-            indicator=indicator, day__gte=filters.start, day__lte=filters.end
-        ),
-        user,
-        filters,
-    )
-    if detail:
-        rows = rows.filter(detail=detail)
-    ids = rows.values("case_id")
+    rows: QuerySet[Any]
+    if indicator == BREACHED.key:
+        rows = breached(user, filters, filters.start, filters.end)
+        if detail:
+            rows = rows.filter(rule=detail)
+    else:
+        rows = _within(
+            Occurrence.objects.filter(
+                indicator=indicator, day__gte=filters.start, day__lte=filters.end
+            ),
+            user,
+            filters,
+        )
+        if detail:
+            rows = rows.filter(detail=detail)
+    ids: Any = rows.values("case_id")
     cases = list(
         visible_cases(user)
         .filter(pk__in=ids)
@@ -137,8 +178,9 @@ def table(user: Official, filters: Filters) -> list[Row]:
         )
         return {(r["indicator"], r["detail"]): int(r["n"]) for r in grouped}
 
-    now = sums(filters.start, filters.end)
-    before = sums(year_before(filters.start), year_before(filters.end))
+    now = sums(filters.start, filters.end) | breaches(user, filters, filters.start, filters.end)
+    start, end = year_before(filters.start), year_before(filters.end)
+    before = sums(start, end) | breaches(user, filters, start, end)
     cleared = covert_cleared(user)
     rows = []
     for indicator in INDICATORS:
