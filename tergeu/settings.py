@@ -191,6 +191,14 @@ TERGEU_ESCALATION_GRACE_HOURS = env_int("TERGEU_ESCALATION_GRACE_HOURS", 24)
 # system enforces for such duties, in hours (the pack's default is 3).
 TERGEU_IMMEDIATELY_HOURS = env_int("TERGEU_IMMEDIATELY_HOURS", 3)
 
+# The statistics' anomalies. The Code sets no term for registering a report (DOMAIN-KZ §3:
+# common practice 24 hours, unverified): a report still undecided, or decided, this many hours
+# after it was received is shown. A body is shown when its registrations fell by this many per
+# cent or more against the same period a year earlier, from at least this many.
+TERGEU_REPORT_REGISTRATION_HOURS = env_int("TERGEU_REPORT_REGISTRATION_HOURS", 24)
+TERGEU_STATS_DROP_PERCENT = env_int("TERGEU_STATS_DROP_PERCENT", 30)
+TERGEU_STATS_DROP_MINIMUM = env_int("TERGEU_STATS_DROP_MINIMUM", 10)
+
 # The unified register number (ЕРДР). Placeholders: {yy} year, {region} region code,
 # {authority} authority code, {seq} sequence; widths follow the default 15-digit layout.
 REGISTER_NUMBER_FORMAT = env_str(

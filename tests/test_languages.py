@@ -43,7 +43,7 @@ WORKSPACES = {
     "investigating_judge": ["web:my_queue", "compartment"],
     "trial_judge": ["web:my_cases", "web:court", "case"],
     "defence_lawyer": ["web:defence"],
-    "analyst": ["web:statistics"],
+    "analyst": ["web:statistics", "web:statistics_anomalies"],
     "penitentiary_officer": ["web:my_cases", "web:execution_orders"],
 }
 

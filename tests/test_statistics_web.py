@@ -163,3 +163,58 @@ def test_a_figure_opens_the_cases_behind_it_within_the_reader_s_access(world: Wo
     before = database_state()
     assert alice.get(drill, {**period(), "indicator": "registered"}).status_code == 404
     assert database_state() == before
+
+
+def test_the_anomalies_show_reports_not_registered_in_time_and_registrations_falling(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from tergeu.registry.services import report_intake, report_register
+
+    now = clock.now()
+    qualification = {"article": "188", "part": "1", "offence_category": "small"}
+
+    def received(hours_ago: float, *, decided_after: float | None = None) -> int:
+        report = report_intake(
+            agency=world.unit,
+            received_by=world.rita,
+            source="official_report",
+            summary="A report",
+            received_at=now - timedelta(hours=hours_ago),
+        )
+        if decided_after is not None:
+            with clock.frozen(report.received_at + timedelta(hours=decided_after)):
+                report_register(report=report, actor=world.rita, qualification=qualification)
+        return report.pk
+
+    undecided = received(48)
+    late = received(60, decided_after=30)
+    in_time = received(40, decided_after=2)
+    fresh = received(3)
+    # Almaly registered 10 a year ago and 1 + the two reports above now; Astana 1 and 1.
+    with clock.frozen(now - timedelta(days=365)):
+        for _ in range(10):
+            register(world)
+        register(world, unit=world.other_unit)
+    register(world)
+    register(world, unit=world.other_unit)
+    rollup.refresh()
+    url = reverse("web:statistics_anomalies")
+    today = now.astimezone(clock.legal_zone()).date()
+    window = {"start": (today - timedelta(days=5)).isoformat(), "end": today.isoformat()}
+    page = web(world.petra).get(url, window).content.decode()
+    reports = page.split('id="late-heading"')[1].split("</section>")[0]
+    assert f"No. {undecided}<" in reports
+    assert f"No. {late}<" in reports
+    assert f"No. {in_time}<" not in reports
+    assert f"No. {fresh}<" not in reports
+    assert "not yet" in reports
+    drops = page.split('id="drops-heading"')[1].split("</section>")[0]
+    assert "Almaly police department" in drops
+    assert "-70.0%" in drops
+    assert "Astana police department" not in drops
+    alice = web(world.alice)
+    before = database_state()
+    assert alice.get(url, window).status_code == 404
+    assert database_state() == before

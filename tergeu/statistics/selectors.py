@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from tergeu import clock
 from tergeu.access.gate import holds_role, visible_cases
 from tergeu.accounts.models import Agency, Official, Role
 from tergeu.cases.models import Case, Deadline, DeadlineState
 from tergeu.cases.supervision import prosecutor_paths, window_rules
+from tergeu.registry.models import CrimeReport
 from tergeu.statistics.indicators import BREACHED, COVERT, INDICATORS, Indicator
 from tergeu.statistics.models import Fact, Occurrence
 
@@ -257,3 +259,76 @@ def csv_rows(rows: list[Row]) -> list[list[str]]:
             ]
         )
     return out
+
+
+@dataclass(frozen=True)
+class LateReport:
+    report: CrimeReport
+    decided_at: datetime | None  # None: still undecided
+    hours: int  # from its receipt to the decision, or to now
+
+
+def late_reports(user: Official, filters: Filters, now: datetime) -> list[LateReport]:
+    """Reports received in the period and not decided within the registration limit
+    (TERGEU_REPORT_REGISTRATION_HOURS): still undecided, or decided late; by the reader's
+    bodies and filters (a report has no offence category yet)."""
+    limit = timedelta(hours=settings.TERGEU_REPORT_REGISTRATION_HOURS)
+    zone = clock.legal_zone()
+    since = datetime.combine(filters.start, time(0), tzinfo=zone)
+    until = datetime.combine(filters.end + timedelta(days=1), time(0), tzinfo=zone)
+    reports = CrimeReport.objects.filter(received_at__gte=since, received_at__lt=until).filter(
+        Q(decision__isnull=True, received_at__lt=now - limit)
+        | Q(decision__decided_at__gt=F("received_at") + limit)
+    )
+    within = scope(user)
+    if within is not None:
+        reports = reports.filter(agency__in=Agency.objects.filter(within))
+    if filters.region:
+        reports = reports.filter(agency__region__code=filters.region)
+    if filters.agency_id:
+        reports = reports.filter(agency_id=filters.agency_id)
+    late = []
+    for report in reports.select_related("agency", "decision").order_by("received_at")[:500]:
+        decision = getattr(report, "decision", None)
+        decided_at = decision.decided_at if decision is not None else None
+        hours = int(((decided_at or now) - report.received_at).total_seconds() // 3600)
+        late.append(LateReport(report, decided_at, hours))
+    return late
+
+
+@dataclass(frozen=True)
+class Drop:
+    agency: Agency
+    current: int
+    previous: int
+
+    @property
+    def relative(self) -> float:
+        return 100.0 * (self.current - self.previous) / self.previous
+
+
+def registration_drops(user: Official, filters: Filters) -> list[Drop]:
+    """The bodies whose registrations fell sharply against the same period a year earlier
+    (TERGEU_STATS_DROP_PERCENT, from at least TERGEU_STATS_DROP_MINIMUM), the steepest first."""
+
+    def by_body(start: date, end: date) -> dict[int, int]:
+        rows = (
+            facts(user, filters, start, end)
+            .filter(indicator="registered")
+            .values("agency_id")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        return {r["agency_id"]: int(r["n"]) for r in rows}
+
+    now = by_body(filters.start, filters.end)
+    before = by_body(year_before(filters.start), year_before(filters.end))
+    minimum, percent = settings.TERGEU_STATS_DROP_MINIMUM, settings.TERGEU_STATS_DROP_PERCENT
+    falling = {
+        agency_id: n
+        for agency_id, n in before.items()
+        if n >= minimum and 100 * (n - now.get(agency_id, 0)) >= percent * n
+    }
+    agencies = Agency.objects.in_bulk(falling)
+    drops = [Drop(agencies[a], now.get(a, 0), n) for a, n in falling.items()]
+    return sorted(drops, key=lambda d: (d.relative, d.agency.name))

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
@@ -199,6 +200,39 @@ def cases(request: HttpRequest) -> HttpResponse:
         "back": back.urlencode(),
     }
     return render(request, "web/statistics_cases.html", context)
+
+
+@gated
+@require_GET
+def anomalies(request: HttpRequest) -> HttpResponse:
+    """What calls for a look: reports not registered within the limit, and bodies whose
+    registrations fell sharply against the same period a year earlier."""
+    user = request.user
+    assert isinstance(user, Official)
+    if not selectors.may_read(user):
+        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
+    form = StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user)
+    if not form.is_valid():
+        return render(request, "web/statistics_anomalies.html", {"form": form}, status=422)
+    filters = form.filters()
+    late = selectors.late_reports(user, filters, clock.now())
+    drops = selectors.registration_drops(user, filters)
+    access_log(
+        user,
+        surface=Surface.WEB,
+        action="view_statistics_anomalies",
+        detail={"reports": [r.report.pk for r in late], "bodies": [d.agency.pk for d in drops]},
+    )
+    context = {
+        "form": form,
+        "late": late,
+        "drops": drops,
+        "limit": settings.TERGEU_REPORT_REGISTRATION_HOURS,
+        "percent": settings.TERGEU_STATS_DROP_PERCENT,
+        "minimum": settings.TERGEU_STATS_DROP_MINIMUM,
+        "query": _query(form),
+    }
+    return render(request, "web/statistics_anomalies.html", context)
 
 
 def _csv(rows: list[selectors.Row], filters: selectors.Filters) -> HttpResponse:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("court/", court.court, name="court"),
     path("statistics/", statistics.statistics, name="statistics"),
     path("statistics/cases/", statistics.cases, name="statistics_cases"),
+    path("statistics/anomalies/", statistics.anomalies, name="statistics_anomalies"),
     path("defence/", defence.defence, name="defence"),
     path("defence/clients/<int:admission_id>/motions/", defence.motion, name="motion_new"),
     path(
