@@ -69,6 +69,9 @@ class Seen(NamedTuple):
     seq: int
 
 
+Row = tuple[int, str, Any, str, Any]  # seq, kind, payload, actor role, performed at
+
+
 def count_chain(
     case_id: int,
     number: int,
@@ -81,7 +84,7 @@ def count_chain(
     counted act into `seen`); the context after them."""
     acts = Act.objects.filter(case_id=case_id, seq__gt=context.seq, seq__lte=until)
     acts = acts.filter(compartment__number=number) if number else acts.filter(compartment=None)
-    rows = list(
+    rows: list[Row] = list(
         acts.order_by("seq").values_list("seq", "kind", "payload", "actor_role", "performed_at")
     )
     decided = {int(p["request"]) for _s, k, p, _r, _a in rows if k == "decision" and "request" in p}
@@ -89,19 +92,39 @@ def count_chain(
     missing = decided - requests.keys()
     if missing:
         requests |= _requests(case_id, number, missing)
-    zone = clock.legal_zone()
-    for seq, kind, payload, role, performed_at in rows:
-        request = requests.get(int(payload.get("request", 0))) if kind == "decision" else None
-        _follow(context, kind, payload, request)
-        day = performed_at.astimezone(zone).date()
-        for indicator, detail in count_act(kind, payload, role, request, day):
-            key = Key(indicator, detail, day, context.agency_id, context.category, context.article)
-            counts[key] += 1
-            if seen is not None:
-                seen.append(Seen(key, case_id, number, seq))
-        context.seq = seq
+    for row in rows:
+        _count(case_id, number, context, row, requests, counts, seen)
     context.seq = max(context.seq, until)
     return context
+
+
+def _count(
+    case_id: int,
+    number: int,
+    context: Context,
+    row: Row,
+    requests: dict[int, Request],
+    counts: Counter[Key],
+    seen: list[Seen] | None,
+) -> None:
+    """Count one act of a chain, the acts before it read (`requests`: those it may decide)."""
+    seq, kind, payload, role, performed_at = row
+    request = requests.get(int(payload.get("request", 0))) if kind == "decision" else None
+    _follow(context, kind, payload, request)
+    day = performed_at.astimezone(clock.legal_zone()).date()
+    for indicator, detail in count_act(kind, payload, role, request, day):
+        key = Key(indicator, detail, day, context.agency_id, context.category, context.article)
+        counts[key] += 1
+        if seen is not None:
+            seen.append(Seen(key, case_id, number, seq))
+    context.seq = seq
+
+
+def registered(payload: Any) -> Context:
+    """The case's body and offence at its registration: what a covert compartment's acts are
+    filed under (they are few, and this way counted the same whenever they are read)."""
+    q = payload["qualification"]
+    return Context(0, int(payload["investigation_unit_id"]), q["offence_category"], q["article"])
 
 
 def _follow(context: Context, kind: str, payload: Any, request: Request | None) -> None:
@@ -173,28 +196,32 @@ def _refresh(chains: list[tuple[int, int, int]], regions: dict[int, str]) -> int
                 case_id__in=cases, number__in={n for _c, n, _l in chains}
             )
         }
-        case_chains = {c: r for (c, n), r in stored.items() if n == 0}
         for case_id, number, last in chains:
             row = stored.get((case_id, number))
             if row is None:
-                # A compartment starts from its case's body and offence as far as read.
-                base = case_chains.get(case_id)
                 case = cases[case_id]
+                start = Context(
+                    0, case.investigation_unit_id, case.offence_category, case.qualification_article
+                )
+                if number:  # a compartment: the case's body and offence at its registration
+                    start = registered(
+                        Act.objects.get(
+                            case_id=case_id, compartment=None, kind="registration"
+                        ).payload
+                    )
                 row = Chain(
                     case_id=case_id,
                     number=number,
                     seq=0,
-                    agency_id=base.agency_id if base else case.investigation_unit_id,
-                    category=base.category if base else case.offence_category,
-                    article=base.article if base else case.qualification_article,
+                    agency_id=start.agency_id,
+                    category=start.category,
+                    article=start.article,
                 )
             context = Context(row.seq, row.agency_id, row.category, row.article)
             context = count_chain(case_id, number, context, last, counts, seen)
             row.seq, row.agency_id = context.seq, context.agency_id
             row.category, row.article = context.category, context.article
             row.save()
-            if number == 0:
-                case_chains[case_id] = row
         _add(counts, regions)
         Occurrence.objects.bulk_create([_occurrence(s, regions) for s in seen], batch_size=2000)
     return len(chains)
@@ -255,32 +282,66 @@ def _fact(key: Key, n: int, regions: dict[int, str]) -> Fact:
 
 def recount(seen: list[Seen] | None = None) -> tuple[Counter[Key], list[Chain]]:
     """Every indicator counted again from the whole journal (each counted act into `seen`), and
-    where each chain then stands; nothing written."""
+    where each chain then stands; nothing written. One pass over the acts in journal order: the
+    cases' journals, then the compartments'."""
     counts: Counter[Key] = Counter()
     chains: list[Chain] = []
-    case_chains: dict[int, Context] = {}
-    for case_id, last, agency_id, category, article in (
-        Case.objects.filter(last_seq__gt=0)
-        .order_by("pk")
-        .values_list(
-            "pk", "last_seq", "investigation_unit_id", "offence_category", "qualification_article"
-        )
-        .iterator(chunk_size=2000)
-    ):
-        start = Context(0, agency_id, category, article)
-        context = count_chain(case_id, 0, start, last, counts, seen)
-        case_chains[case_id] = context
+    at_registration: dict[int, Context] = {}
+    acts = Act.objects.order_by("case_id", "seq").values_list(
+        "case_id", "seq", "kind", "payload", "actor_role", "performed_at"
+    )
+    for case_id, rows in _by_chain(acts.filter(compartment=None)):
+        context = Context(0, 0, "", "")
+        requests: dict[int, Request] = {}
+        for row in rows:
+            _count(case_id, 0, context, row, requests, counts, seen)
+            requests[row[0]] = Request(row[1], row[2])
+            if row[1] == "registration":
+                at_registration[case_id] = registered(row[2])
         chains.append(_chain(case_id, 0, context))
-    for case_id, number, last in (
-        Compartment.objects.filter(last_seq__gt=0)
-        .order_by("case_id", "number")
-        .values_list("case_id", "number", "last_seq")
-    ):
-        base = case_chains[case_id]
-        start = Context(0, base.agency_id, base.category, base.article)
-        after = count_chain(case_id, number, start, last, counts, seen)
-        chains.append(_chain(case_id, number, after))
+    compartments = (
+        Act.objects.filter(compartment__isnull=False)
+        .order_by("case_id", "compartment__number", "seq")
+        .values_list(
+            "case_id", "compartment__number", "seq", "kind", "payload", "actor_role", "performed_at"
+        )
+    )
+    for (case_id, number), rows in _by_compartment(compartments):
+        base = at_registration[case_id]
+        context = Context(0, base.agency_id, base.category, base.article)
+        requests = {}
+        for row in rows:
+            _count(case_id, number, context, row, requests, counts, seen)
+            requests[row[0]] = Request(row[1], row[2])
+        chains.append(_chain(case_id, number, context))
     return counts, chains
+
+
+def _by_chain(acts: Any) -> Iterator[tuple[int, list[Row]]]:
+    """The acts (case, seq, kind, payload, role, moment), streamed, grouped by case."""
+    current: int | None = None
+    rows: list[Row] = []
+    for case_id, *row in acts.iterator(chunk_size=5000):
+        if case_id != current:
+            if current is not None:
+                yield current, rows
+            current, rows = case_id, []
+        rows.append(tuple(row))
+    if current is not None:
+        yield current, rows
+
+
+def _by_compartment(acts: Any) -> Iterator[tuple[tuple[int, int], list[Row]]]:
+    current: tuple[int, int] | None = None
+    rows: list[Row] = []
+    for case_id, number, *row in acts.iterator(chunk_size=5000):
+        if (case_id, number) != current:
+            if current is not None:
+                yield current, rows
+            current, rows = (case_id, number), []
+        rows.append(tuple(row))
+    if current is not None:
+        yield current, rows
 
 
 def _chain(case_id: int, number: int, context: Context) -> Chain:
