@@ -152,6 +152,37 @@ BY_KEY: Mapping[str, Indicator] = {i.key: i for i in INDICATORS}
 COVERT = frozenset(i.key for i in INDICATORS if i.covert)
 
 
+# The requests whose decision counts (see `_decision`), and every kind `count_act` or the
+# counting's context reads: the counting reads only these acts from the journal.
+DECIDED = frozenset(
+    {
+        *SANCTIONED,
+        *COURT_ROUTES,
+        "covert_action",
+        "recognition_as_suspect",
+        "termination",
+        "interruption",
+        "qualification",
+    }
+)
+COUNTED = frozenset(
+    {
+        *DECIDED,
+        "registration",
+        "jurisdiction_transfer",
+        "decision",
+        "detention",
+        "release",
+        "acceptance",
+        "accelerated_mode",
+        "verdict",
+        "writ_verdict",
+        "appeal",
+        "motion_decision",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Request:
     """The act a decision decides, as the counting needs it."""

@@ -22,7 +22,7 @@ from tergeu import clock
 from tergeu.accounts.models import Agency
 from tergeu.cases.models import Case, Compartment
 from tergeu.journal.models import Act
-from tergeu.statistics.indicators import COVERT, Request, count_act
+from tergeu.statistics.indicators import COUNTED, COVERT, DECIDED, Request, count_act
 from tergeu.statistics.models import Chain, Fact, Occurrence
 
 BATCH = 500  # chains a transaction
@@ -52,7 +52,7 @@ def _regions() -> dict[int, str]:
 
 
 def _requests(case_id: int, number: int, seqs: set[int]) -> dict[int, Request]:
-    acts = Act.objects.filter(case_id=case_id, seq__in=seqs)
+    acts = Act.objects.filter(case_id=case_id, seq__in=seqs, kind__in=DECIDED)
     acts = acts.filter(compartment__number=number) if number else acts.filter(compartment=None)
     return {
         seq: Request(kind, payload)
@@ -82,7 +82,9 @@ def count_chain(
 ) -> Context:
     """Count the acts of one chain after `context.seq` up to `until` into `counts` (and each
     counted act into `seen`); the context after them."""
-    acts = Act.objects.filter(case_id=case_id, seq__gt=context.seq, seq__lte=until)
+    acts = Act.objects.filter(
+        case_id=case_id, seq__gt=context.seq, seq__lte=until, kind__in=COUNTED
+    )
     acts = acts.filter(compartment__number=number) if number else acts.filter(compartment=None)
     rows: list[Row] = list(
         acts.order_by("seq").values_list("seq", "kind", "payload", "actor_role", "performed_at")
@@ -282,39 +284,70 @@ def _fact(key: Key, n: int, regions: dict[int, str]) -> Fact:
 
 def recount(seen: list[Seen] | None = None) -> tuple[Counter[Key], list[Chain]]:
     """Every indicator counted again from the whole journal (each counted act into `seen`), and
-    where each chain then stands; nothing written. One pass over the acts in journal order: the
-    cases' journals, then the compartments'."""
+    where each chain then stands; nothing written. One pass over the acts that can count, in
+    journal order: the cases' journals, then the compartments'."""
     counts: Counter[Key] = Counter()
     chains: list[Chain] = []
     at_registration: dict[int, Context] = {}
-    acts = Act.objects.order_by("case_id", "seq").values_list(
-        "case_id", "seq", "kind", "payload", "actor_role", "performed_at"
+    acts = (
+        Act.objects.filter(kind__in=COUNTED)
+        .order_by("case_id", "seq")
+        .values_list("case_id", "seq", "kind", "payload", "actor_role", "performed_at")
     )
-    for case_id, rows in _by_chain(acts.filter(compartment=None)):
+    cases = Case.objects.filter(last_seq__gt=0).order_by("pk").values_list("pk", "last_seq")
+    for (case_id, last), rows in _merge(
+        cases.iterator(chunk_size=5000), _by_chain(acts.filter(compartment=None))
+    ):
         context = Context(0, 0, "", "")
         requests: dict[int, Request] = {}
         for row in rows:
             _count(case_id, 0, context, row, requests, counts, seen)
-            requests[row[0]] = Request(row[1], row[2])
+            if row[1] in DECIDED:
+                requests[row[0]] = Request(row[1], row[2])
             if row[1] == "registration":
                 at_registration[case_id] = registered(row[2])
+        context.seq = last
         chains.append(_chain(case_id, 0, context))
     compartments = (
-        Act.objects.filter(compartment__isnull=False)
+        Act.objects.filter(compartment__isnull=False, kind__in=COUNTED)
         .order_by("case_id", "compartment__number", "seq")
         .values_list(
             "case_id", "compartment__number", "seq", "kind", "payload", "actor_role", "performed_at"
         )
     )
-    for (case_id, number), rows in _by_compartment(compartments):
+    chambers = (
+        Compartment.objects.filter(last_seq__gt=0)
+        .order_by("case_id", "number")
+        .values_list("case_id", "number", "last_seq")
+    )
+    keyed = (((c, n), last) for c, n, last in chambers.iterator())
+    for ((case_id, number), last), rows in _merge(keyed, _by_compartment(compartments)):
         base = at_registration[case_id]
         context = Context(0, base.agency_id, base.category, base.article)
         requests = {}
         for row in rows:
             _count(case_id, number, context, row, requests, counts, seen)
-            requests[row[0]] = Request(row[1], row[2])
+            if row[1] in DECIDED:
+                requests[row[0]] = Request(row[1], row[2])
+        context.seq = last
         chains.append(_chain(case_id, number, context))
     return counts, chains
+
+
+def _merge(
+    chains: Iterable[tuple[Any, int]], groups: Iterator[tuple[Any, list[Row]]]
+) -> Iterator[tuple[tuple[Any, int], list[Row]]]:
+    """Each chain (key, last seq), in key order, with its counted acts from `groups` (in the
+    same order): both streamed, side by side."""
+    pending = next(groups, None)
+    for key, last in chains:
+        while pending is not None and pending[0] < key:  # acts of a chain not listed: none
+            pending = next(groups, None)
+        if pending is not None and pending[0] == key:
+            yield (key, last), pending[1]
+            pending = next(groups, None)
+        else:
+            yield (key, last), []
 
 
 def _by_chain(acts: Any) -> Iterator[tuple[int, list[Row]]]:
