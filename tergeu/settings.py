@@ -131,8 +131,11 @@ def _database(url: str) -> dict[str, Any]:
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;",
+            # The busy timeout first: switching to WAL waits for a lock, and connections
+            # opened at the same moment (several threads or processes starting) must wait for
+            # it rather than fail with "database is locked".
+            "init_command": "PRAGMA busy_timeout=20000; PRAGMA journal_mode=WAL; "
+            "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         }
     return config
 
