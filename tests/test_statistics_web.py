@@ -218,3 +218,23 @@ def test_the_anomalies_show_reports_not_registered_in_time_and_registrations_fal
     before = database_state()
     assert alice.get(url, window).status_code == 404
     assert database_state() == before
+
+
+def test_the_council_report_prints_the_main_comparisons_and_charts(world: World) -> None:
+    from pypdf import PdfReader
+
+    register(world, category="grave")
+    register(world, unit=world.other_unit)
+    rollup.refresh()
+    page = web(analyst(world)).get(URL, {**period(), "format": "pdf"})
+    assert page["Content-Type"] == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(page.content)).pages)
+    assert "Legal statistics: the main comparisons" in text
+    assert "Registered offences" in text
+    assert "Registered offences by region" in text
+    assert "Almaty" in text
+    assert "covert" not in text.lower()
+    russian = web(world.petra, language="ru").get(URL, {**period(), "format": "pdf"})
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(russian.content)).pages)
+    assert "Задержанные лица" in text
+    assert "Правовая статистика" in text

@@ -27,6 +27,7 @@ from tergeu.accounts.models import INVESTIGATING_KINDS, Agency, Official, Region
 from tergeu.errors import NotFound
 from tergeu.statistics import selectors
 from tergeu.statistics.indicators import BY_KEY, detail_label
+from tergeu.statistics.report import council_pdf
 from tergeu.web.forms import CATEGORIES
 from tergeu.web.views import gated
 
@@ -148,6 +149,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
         return _csv(rows, filters)
     if request.GET.get("format") == "xlsx":
         return _xlsx(rows, filters)
+    if request.GET.get("format") == "pdf":
+        names = {r.code: region_name(r) for r in Region.objects.all()}
+        response = HttpResponse(council_pdf(user, filters, names), content_type="application/pdf")
+        name = f"tergeu-council-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
     indicator = form.cleaned_data.get("indicator") or "registered"
     regions = selectors.by_region(user, filters, indicator)
     months = selectors.by_month(user, filters, indicator)
@@ -162,6 +169,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "months": [(m, a, b, 100 * a // peak, 100 * b // peak) for m, a, b in months],
         "csv": f"?{_query(form)}&format=csv",
         "xlsx": f"?{_query(form)}&format=xlsx",
+        "pdf": f"?{_query(form)}&format=pdf",
         "query": _query(form),
         "year_before": (selectors.year_before(filters.start), selectors.year_before(filters.end)),
     }
