@@ -103,6 +103,16 @@ class StatisticsFilters(forms.Form):
         return data
 
 
+def _reader(request: HttpRequest) -> tuple[Official, StatisticsFilters]:
+    """The reader of the statistics (anyone else: the 404 page) and their filters, the
+    defaults filled in."""
+    user = request.user
+    assert isinstance(user, Official)
+    if not selectors.may_read(user):
+        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
+    return user, StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user)
+
+
 def _query(form: StatisticsFilters) -> str:
     """The filters as a query, for the links to the cases behind a figure."""
     data = form.cleaned_data
@@ -128,12 +138,7 @@ def _defaults() -> dict[str, str]:
 @gated
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, Official)
-    if not selectors.may_read(user):
-        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
-    data = {**_defaults(), **request.GET.dict()}
-    form = StatisticsFilters(data, user=user)
+    user, form = _reader(request)
     if not form.is_valid():
         context = {"form": form, "rows": [], "regions": [], "months": []}
         return render(request, "web/statistics.html", context, status=422)
@@ -181,11 +186,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 def cases(request: HttpRequest) -> HttpResponse:
     """The cases behind one figure of the table (`indicator`, `detail`, the same filters):
     every one counted, those the reader may open listed."""
-    user = request.user
-    assert isinstance(user, Official)
-    if not selectors.may_read(user):
-        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
-    form = StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user)
+    user, form = _reader(request)
     if not form.is_valid():
         return render(request, "web/statistics_cases.html", {"form": form}, status=422)
     filters = form.filters()
@@ -215,11 +216,7 @@ def cases(request: HttpRequest) -> HttpResponse:
 def anomalies(request: HttpRequest) -> HttpResponse:
     """What calls for a look: reports not registered within the limit, and bodies whose
     registrations fell sharply against the same period a year earlier."""
-    user = request.user
-    assert isinstance(user, Official)
-    if not selectors.may_read(user):
-        raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
-    form = StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user)
+    user, form = _reader(request)
     if not form.is_valid():
         return render(request, "web/statistics_anomalies.html", {"form": form}, status=422)
     filters = form.filters()
