@@ -16,6 +16,7 @@ from tergeu.evidence.models import EvidenceItem
 from tergeu.journal.services import act_append
 from tergeu.persons.services import person_get_or_create
 from tests.conftest import VALID_IIN_2, World, open_case
+from tests.test_covert import suspect_recognised
 from tests.test_refusals import database_state
 from tests.test_web import web
 
@@ -108,18 +109,7 @@ def test_the_case_page_shows_who_is_deprived_of_liberty(world: World) -> None:
     case = open_case(world, notes=0)
     person_get_or_create(iin=VALID_IIN_2, last_name="Сынақов", first_name="Ерлан")
     party = f"iin:{VALID_IIN_2}"
-    act_append(
-        case=case,
-        kind="recognition_as_suspect",
-        actor=world.alice,
-        payload={"party": party, "grounds": "x"},
-    )
-    act_append(
-        case=case,
-        kind="decision",
-        actor=world.petra,
-        payload={"request": case.last_seq, "outcome": "granted"},
-    )
+    suspect_recognised(world, case)
     page = web(world.alice).get(reverse("web:case", args=[case.pk])).content.decode()
     assert "Nobody is deprived of liberty in this case." in page
     act_append(

@@ -24,6 +24,7 @@ from tergeu.statistics.selectors import Filters, Row, table
 from tests import flows
 from tests.conftest import VALID_IIN_2, World, open_case
 from tests.test_covert import Covert
+from tests.test_supervision import detain
 
 SUSPECT = f"iin:{VALID_IIN_2}"
 
@@ -41,12 +42,6 @@ def register(
         summary="A counted case",
         investigation_unit=unit or world.unit,
     )
-
-
-def detained(world: World, case: Case) -> None:
-    act(case, "detention", world.alice, {
-        "party": SUSPECT, "detained_at": clock.now().isoformat(), "minor": False, "grounds": "x",
-    })  # fmt: skip
 
 
 class Known:
@@ -77,7 +72,7 @@ def built(world: World) -> tuple[Known, datetime]:
         case = flows.suspect_case(world)  # registration, acceptance (preliminary), recognition
         known.add("registered", last_year=True)
         known.add("case_form", "preliminary", last_year=True)
-        detained(world, case)
+        detain(world, case, 0)
         known.add("detained", last_year=True)
     # This year.
     for category in ("small", "small", "medium", "grave"):
@@ -90,7 +85,7 @@ def built(world: World) -> tuple[Known, datetime]:
         case = flows.suspect_case(world)
         known.add("registered")
         known.add("case_form", "preliminary")
-        detained(world, case)
+        detain(world, case, 0)
         known.add("detained")
         act(case, "custody_motion", world.alice, {"party": SUSPECT, "grounds": "flight"})
         known.add("custody_motion")
@@ -190,7 +185,7 @@ def test_the_worker_reads_a_piece_at_a_time_and_agrees_with_a_count_from_scratch
     case = flows.suspect_case(world)
     assert rollup.refresh() == 1
     assert rollup.refresh() == 0  # nothing new
-    detained(world, case)
+    detain(world, case, 0)
     act(case, "release", world.alice, {"party": SUSPECT, "grounds": "x"})
     register(world, category="grave")
     assert rollup.refresh() == 2
@@ -215,7 +210,7 @@ def test_counts_follow_the_case_s_body_and_offence_as_of_each_act(world: World) 
         "article": "190", "part": "2", "offence_category": "medium",
     })  # fmt: skip
     act(case, "decision", world.petra, {"request": case.last_seq, "outcome": "granted"})
-    detained(world, case)  # counted as medium, art. 190
+    detain(world, case, 0)  # counted as medium, art. 190
     rollup.refresh()
     facts = {(f.indicator, f.category, f.article, f.region) for f in Fact.objects.all()}
     assert ("registered", "small", "188", "75") in facts
