@@ -285,3 +285,22 @@ def test_breached_deadlines_are_counted_by_rule_from_the_case_files_clocks(world
     act(late, "prosecutor_notice", world.alice)
     assert Deadline.objects.get(case=late, rule="R01").state == "breached"
     assert _figures(table(world.petra, filters))[("deadline_breached", "R01")] == (1, 0)
+
+
+def test_by_month_keeps_a_month_that_comes_twice_in_a_year_long_period(world: World) -> None:
+    from tergeu.statistics.selectors import by_month
+
+    zone = clock.legal_zone()
+    for when in (datetime(2025, 12, 20, 12, tzinfo=zone), datetime(2024, 12, 20, 12, tzinfo=zone)):
+        with clock.frozen(when):
+            register(world)
+    with clock.frozen(datetime(2026, 12, 10, 12, tzinfo=zone)):
+        register(world)
+        register(world)
+    rollup.refresh()
+    anna = world.official("anna", world.gpo, Role.ANALYST)
+    months = by_month(anna, Filters(start=date(2025, 12, 15), end=date(2026, 12, 14)), "registered")
+    assert months[0] == ("2025-12", 1, 1)
+    # A year earlier than 1–14 December 2026 is 1–14 December 2025: the 20th is not in it.
+    assert months[-1] == ("2026-12", 2, 0)
+    assert len(months) == 13

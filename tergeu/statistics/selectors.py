@@ -229,7 +229,7 @@ def by_month(user: Official, filters: Filters, indicator: str) -> list[tuple[str
             .annotate(n=Sum("count"))
             .order_by()
         ):
-            key = f"{day:%m}"
+            key = f"{day:%Y-%m}"
             counts[key] = counts.get(key, 0) + int(n)
         return counts
 
@@ -238,7 +238,9 @@ def by_month(user: Official, filters: Filters, indicator: str) -> list[tuple[str
     months = []
     day = filters.start.replace(day=1)
     while day <= filters.end:
-        months.append((f"{day:%Y-%m}", now.get(f"{day:%m}", 0), before.get(f"{day:%m}", 0)))
+        # A period of a year may hold the same month twice (December to December).
+        earlier = f"{day.year - 1}-{day:%m}"
+        months.append((f"{day:%Y-%m}", now.get(f"{day:%Y-%m}", 0), before.get(earlier, 0)))
         day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     return months
 
