@@ -50,6 +50,7 @@ class Known:
     def __init__(self) -> None:
         self.now: dict[tuple[str, str], int] = {}
         self.before: dict[tuple[str, str], int] = {}
+        self.sent: Case | None = None  # the case sent to court
 
     def add(self, indicator: str, detail: str = "", n: int = 1, *, last_year: bool = False) -> None:
         where = self.before if last_year else self.now
@@ -131,10 +132,37 @@ def built(world: World) -> tuple[Known, datetime]:
     known.add("case_form", "preliminary")
     known.add("sent_to_court", "indictment")
     known.add("verdict", "conviction:imprisonment")
-    # Its prosecutor was never told of the investigation (R01, 1 day): breached days ago.
+    # Its prosecutor was never told of the investigation (R01, 1 day): breached days ago, a
+    # duty to inform not met.
     known.add("deadline_breached", "R01")
+    known.add("notice_missed", "R01")
     act(case, "appeal", world.petra, {"by": "prosecutor"})
-    known.add("appeal")
+    known.add("appeal", "prosecutor")
+    act(case, "appeal_decision", trial, {"outcome": "upheld"})
+    known.add("appeal_decision", "upheld")
+    # The victim of the case sent to court gave no contact: the copies of its indictment and
+    # verdict are on record as not delivered (handed over on paper). The copy of the
+    # termination is not due yet.
+    known.add("notice_missed", "copy", 2)
+    sent = case
+    # Measures and actions sanctioned by the investigating judge.
+    case = flows.suspect_case(world)
+    known.add("registered")
+    known.add("case_form", "preliminary")
+    for matter, outcome, indicator in (
+        ("house_arrest", "granted", "house_arrest"),
+        ("bail", "refused", "bail"),
+        ("search", "granted", "sanction_decision"),
+    ):
+        act(case, "judicial_sanction_request", world.alice, {
+            "matter": matter, "party": SUSPECT, "grounds": "x",
+        })  # fmt: skip
+        decision = {"request": case.last_seq, "outcome": outcome}
+        if outcome == "refused":
+            decision["reasons"] = "the grounds do not hold"
+        act(case, "decision", judge, decision)
+        known.add(indicator, outcome)
+    known.sent = sent
     return known, start
 
 
@@ -157,7 +185,8 @@ def this_year(start: datetime) -> Filters:
 def test_every_indicator_counts_what_was_built(world: World, built: tuple[Known, datetime]) -> None:
     known, start = built
     assert rollup.refresh() > 0
-    rows = table(analyst(world), this_year(start))
+    anna = analyst(world)
+    rows = table(anna, this_year(start))
     figures = _figures(rows)
     for (indicator, detail), n in known.now.items():
         assert figures[(indicator, detail)][0] == n, (indicator, detail, figures)
@@ -176,6 +205,14 @@ def test_every_indicator_counts_what_was_built(world: World, built: tuple[Known,
     assert registered.change == registered.current - 3
     assert registered.relative == pytest.approx(100.0 * registered.change / 3)
     assert rollup.check() == []
+    # The cases behind a figure counted when read.
+    from tergeu.statistics.selectors import drill
+
+    behind = drill(anna, this_year(start), "notice_missed", "copy")
+    assert (behind.total, behind.cases_total, behind.cases) == (2, 1, [])  # she opens no case
+    behind = drill(world.petra, this_year(start), "notice_missed", "copy")
+    assert known.sent is not None
+    assert [c.pk for c in behind.cases] == [known.sent.pk]
 
 
 def test_the_worker_reads_a_piece_at_a_time_and_agrees_with_a_count_from_scratch(
@@ -304,3 +341,67 @@ def test_by_month_keeps_a_month_that_comes_twice_in_a_year_long_period(world: Wo
     # A year earlier than 1–14 December 2026 is 1–14 December 2025: the 20th is not in it.
     assert months[-1] == ("2026-12", 2, 0)
     assert len(months) == 13
+
+
+def test_a_detention_past_its_term_and_a_family_not_told_are_counted(world: World) -> None:
+    """Detained four days ago and never released, nor the family told: the detention exceeded
+    its 48 hours (R39), the prosecutor was not told in writing (R37) nor the family (135).
+    Detained just now: nothing is due yet. A family told in time is not counted."""
+    from tergeu.notifications.copies import family_notice_send
+    from tergeu.statistics.selectors import drill
+
+    person_get_or_create(iin=VALID_IIN_2, last_name="Suspect", first_name="S")
+    zone = clock.legal_zone()
+    with clock.frozen(clock.now() - timedelta(days=4)):
+        kept = flows.suspect_case(world)
+        detain(world, kept, 0)
+        told = flows.suspect_case(world)
+        detain(world, told, 0)
+        for sms in family_notice_send(
+            actor=world.alice, case=told, party=SUSPECT, phone="+77010000000", email="",
+            language="ru",
+        ):  # fmt: skip
+            # The gateway reports it delivered at once.
+            sms.state, sms.delivered_at = "delivered", clock.now()
+            sms.save(update_fields=["state", "delivered_at"])
+        act(told, "detention_notice", world.alice, {"party": SUSPECT})
+        act(told, "release", world.alice, {"party": SUSPECT, "grounds": "x"})
+        day = clock.now().astimezone(zone).date()
+    fresh = flows.suspect_case(world)
+    detain(world, fresh, 0)
+    rollup.refresh()
+    filters = Filters(start=day - timedelta(days=1), end=clock.now().astimezone(zone).date())
+    figures = _figures(table(world.petra, filters))
+    assert figures[("detention_exceeded", "R39")] == (1, 0)
+    assert figures[("detention_exceeded", "")] == (1, 0)
+    assert figures[("notice_missed", "R37")] == (1, 0)
+    assert figures[("notice_missed", "family_notice")] == (1, 0)
+    for indicator, detail in (("detention_exceeded", "R39"), ("notice_missed", "family_notice")):
+        behind = drill(world.petra, filters, indicator, detail)
+        assert [c.pk for c in behind.cases] == [kept.pk], (indicator, detail)
+    # Another office's prosecutor counts none of it.
+    otto = world.official("otto", world.other_office, Role.PROSECUTOR)
+    others = _figures(table(otto, filters))
+    assert others.get(("detention_exceeded", ""), (0, 0)) == (0, 0)
+    assert others.get(("notice_missed", ""), (0, 0)) == (0, 0)
+
+
+def test_motions_of_the_defence_left_undecided_are_counted(world: World) -> None:
+    from tests.test_defence import START, created, scene_make
+
+    scene = scene_make(world)
+    with scene.at():
+        created(scene.notice(scene.lena))
+        created(scene.motion(scene.lena))
+        created(scene.motion(scene.lena))
+    with scene.at(days=1):
+        motion = created(scene.motion(scene.lena))["seq"]
+        decided = {"motion": motion, "outcome": "refused", "reasons": "not relevant"}
+        assert scene.act(world.alice, "motion_decision", decided).status_code == 201
+    day = START.astimezone(clock.legal_zone()).date()
+    with scene.at(days=20):
+        rollup.refresh()
+        filters = Filters(start=day, end=day + timedelta(days=10))
+        figures = _figures(table(world.petra, filters))
+    assert figures[("motion_undecided", "R67")] == (2, 0)
+    assert figures[("motion_refused", "")] == (1, 0)

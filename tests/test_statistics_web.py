@@ -238,3 +238,49 @@ def test_the_council_report_prints_the_main_comparisons_and_charts(world: World)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(russian.content)).pages)
     assert "Задержанные лица" in text
     assert "Правовая статистика" in text
+
+
+def test_the_figures_by_article_and_for_one_article(world: World) -> None:
+    for article in ("188", "188", "190"):
+        register(world, article=article)
+    rollup.refresh()
+    anna = web(analyst(world))
+    page = anna.get(URL, period()).content.decode()
+    articles = page.split('id="articles-heading"')[1].split("</section>")[0]
+    rows = re.findall(
+        r"art\. (\d+)</a></th><td class=\"number\">(\d+)</td><td class=\"number\">(\d+)", articles
+    )
+    assert rows == [("188", "0", "2"), ("190", "0", "1")]
+    assert "article=190" in articles
+    one = anna.get(URL, {**period(), "article": "190"}).content.decode()
+    table = one.split('id="table-heading"')[1].split("</section>")[0]
+    registered = table.split("Registered offences")[1].split("</tr>")[0]
+    assert re.findall(r'<td class="number">(?:<a [^>]+>)?(\d+)', registered) == ["0", "1"]
+    lines = list(csv.reader(io.StringIO(
+        anna.get(URL, {**period(), "article": "188", "format": "csv"}).content.decode()
+    )))  # fmt: skip
+    assert ["registered", "", "2", "0", "2", ""] in lines
+    before = database_state()
+    wrong = anna.get(URL, {**period(), "article": "188'; --"})
+    assert wrong.status_code == 422
+    assert "An article number such as 188 or 99-1." in wrong.content.decode()
+    assert database_state() == before
+
+
+def test_a_figure_counted_when_read_opens_its_cases_too(world: World) -> None:
+    """The breached clocks and the duties to inform are not charted (the charts are drawn from
+    the rollups) but their cases open like any other figure's."""
+    from datetime import timedelta
+
+    with clock.frozen(clock.now() - timedelta(days=10)):
+        late = register(world)  # the prosecutor is never told (R01)
+    rollup.refresh()
+    petra = web(world.petra)
+    start = (clock.now() - timedelta(days=12)).astimezone(clock.legal_zone()).date()
+    query = {"start": start.isoformat(), "end": period()["end"]}
+    drill = reverse("web:statistics_cases")
+    for indicator in ("deadline_breached", "notice_missed"):
+        found = petra.get(drill, {**query, "indicator": indicator, "detail": "R01"})
+        assert found.status_code == 200, indicator
+        assert late.register_number in found.content.decode(), indicator
+    assert petra.get(URL, {**query, "indicator": "notice_missed"}).status_code == 422

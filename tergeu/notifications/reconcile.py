@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tergeu import clock
@@ -82,33 +82,40 @@ def _clocks(now: datetime, since: datetime) -> list[MissedDuty]:
 def _family_notices(now: datetime, since: datetime) -> list[MissedDuty]:
     """Detentions whose family was told late or not at all, among those due in the window."""
     term = timedelta(hours=settings.TERGEU_IMMEDIATELY_HOURS)
-    detentions = list(
-        Act.objects.filter(
-            kind="detention", performed_at__gte=since - term, performed_at__lt=now - term
-        ).select_related("case")
+    detentions = Act.objects.filter(
+        kind="detention", performed_at__gte=since - term, performed_at__lt=now - term
     )
+    return [
+        MissedDuty(
+            case_id=act.case_id,
+            register_number=act.case.register_number,
+            duty=_("inform the family or relatives of the detention"),
+            article="135",
+            due_at=due,
+            met_at=told,
+            source=f"detention #{act.seq}",
+        )
+        for act, due, told in family_notices_missed(detentions)
+    ]
+
+
+def family_notices_missed(detentions: QuerySet[Act]) -> list[tuple[Act, datetime, datetime | None]]:
+    """Of the detention protocols `detentions`, those whose family was told late (after
+    `TERGEU_IMMEDIATELY_HOURS`) or not at all: (the protocol, when it was due, when told)."""
+    term = timedelta(hours=settings.TERGEU_IMMEDIATELY_HOURS)
+    acts = list(detentions.select_related("case"))
     told: dict[tuple[int, str], list[datetime]] = defaultdict(list)
     for case_id, party, at in Notification.objects.filter(
-        kind=NotificationKind.FAMILY_NOTICE, case_id__in={a.case_id for a in detentions}
+        kind=NotificationKind.FAMILY_NOTICE, case_id__in={a.case_id for a in acts}
     ).values_list("case_id", "subject", "created_at"):
         told[case_id, party].append(at)
     missed = []
-    for act in detentions:
+    for act in acts:
         due = act.performed_at + term
         after = [at for at in told[act.case_id, act.payload["party"]] if at >= act.performed_at]
         first = min(after, default=None)
         if first is None or first > due:
-            missed.append(
-                MissedDuty(
-                    case_id=act.case_id,
-                    register_number=act.case.register_number,
-                    duty=_("inform the family or relatives of the detention"),
-                    article="135",
-                    due_at=due,
-                    met_at=first,
-                    source=f"detention #{act.seq}",
-                )
-            )
+            missed.append((act, due, first))
     return missed
 
 
@@ -116,18 +123,8 @@ def _outbox(now: datetime, since: datetime) -> list[MissedDuty]:
     """E-mail and SMS not delivered by their term: still on the way (any age), failed or
     delivered late (due in the window)."""
     rows = (
-        Notification.objects.exclude(channel=Channel.INBOX)
-        .filter(due_at__lt=now)
-        .filter(
-            Q(state__in=[DeliveryState.QUEUED, DeliveryState.SENT])
-            | Q(state=DeliveryState.FAILED, due_at__gte=since)
-            | Q(
-                state__in=[DeliveryState.DELIVERED, DeliveryState.READ],
-                delivered_at__gt=F("due_at"),
-                due_at__gte=since,
-            )
-        )
-        .exclude(kind=NotificationKind.ONE_TIME_CODE)  # a citizen's request, not a duty
+        outbox_missed(now)
+        .filter(Q(state__in=[DeliveryState.QUEUED, DeliveryState.SENT]) | Q(due_at__gte=since))
         .select_related("case")
     )
     return [
@@ -142,6 +139,23 @@ def _outbox(now: datetime, since: datetime) -> list[MissedDuty]:
         )
         for n in rows
     ]
+
+
+def outbox_missed(now: datetime) -> QuerySet[Notification]:
+    """Every e-mail or SMS (or the record of one with no contact to send it to) whose term
+    has passed by `now` undelivered: still on the way, failed, or delivered late."""
+    return (
+        Notification.objects.exclude(channel=Channel.INBOX)
+        .exclude(kind=NotificationKind.ONE_TIME_CODE)  # a citizen's request, not a duty
+        .filter(due_at__lt=now)
+        .filter(
+            Q(state__in=[DeliveryState.QUEUED, DeliveryState.SENT, DeliveryState.FAILED])
+            | Q(
+                state__in=[DeliveryState.DELIVERED, DeliveryState.READ],
+                delivered_at__gt=F("due_at"),
+            )
+        )
+    )
 
 
 def _outbox_duty(n: Notification) -> str:

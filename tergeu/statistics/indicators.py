@@ -15,6 +15,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from tergeu.cases.law import pack
+from tergeu.notifications.models import NotificationKind
+from tergeu.notifications.reconcile import INFORM_RULES
 
 # The acts that send a case to court once the prosecutor approves them, by route.
 COURT_ROUTES = {
@@ -27,6 +29,10 @@ COURT_ROUTES = {
 }
 # The judge's sanction: on whose requests a decision of the investigating judge counts.
 SANCTIONED = {"custody_motion": "custody", "custody_extension": "custody_extension"}
+# Measures of restraint other than custody that the pack files as a motion for a judicial
+# sanction (`judicial_sanction_request`, 55(1)): house arrest (146, court since 2015) and bail
+# (145(2); through the investigating judge since 118-VI, DOMAIN-KZ §5.1 marks the path [F]).
+RESTRAINTS = frozenset({"house_arrest", "bail"})
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,11 @@ class Indicator:
     article: str  # of the Criminal Procedure Code
     covert: bool = False
     # "acts": counted from the journal into the rollups; "deadlines": from the case files'
-    # clocks (the procedure engine's projection of the journal), counted when read.
+    # clocks (the procedure engine's projection of the journal), counted when read;
+    # "notices": the duties to inform not met (tergeu/notifications/reconcile.py).
     source: str = "acts"
+    # For a count of clocks: the rules it counts (empty: every rule).
+    rules: frozenset[str] = frozenset()
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -71,6 +80,31 @@ INDICATORS: tuple[Indicator, ...] = (
         _("Custody decisions of investigating judges"),
         _("The investigating judge's decisions on custody motions and extensions, by outcome."),
         "148, 151",
+    ),
+    Indicator(
+        "house_arrest",
+        _("House arrest: decisions on motions"),
+        _(
+            "Decisions on motions for house arrest as a measure of restraint, by outcome: the "
+            "investigating judge's (the prosecutor's where the pack's chain of the day says so)."
+        ),
+        "146, 147, 148",
+    ),
+    Indicator(
+        "bail",
+        _("Bail: decisions on motions"),
+        _("Decisions on motions for bail as a measure of restraint, by outcome."),
+        "145",
+    ),
+    Indicator(
+        "sanction_decision",
+        _("Investigative actions and measures sanctioned"),
+        _(
+            "Decisions on motions for a sanction (search, seizure, arrest of property, "
+            "suspension from office, exhumation…), by outcome: the investigating judge's since "
+            "118-VI, the prosecutor's before."
+        ),
+        "55(1), 56",
     ),
     Indicator(
         "covert_decision",
@@ -120,9 +154,15 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator(
         "appeal",
-        _("Appeals"),
-        _("Appeals against verdicts filed within the window."),
-        "418",
+        _("Appeals filed"),
+        _("Appeals against verdicts filed within the window, by who filed them."),
+        "414–419",
+    ),
+    Indicator(
+        "appeal_decision",
+        _("Appeal outcomes"),
+        _("Decisions of the appeal court, by outcome: upheld, changed, acquitted, quashed."),
+        "425, 431",
     ),
     Indicator(
         "suspect_refused",
@@ -147,7 +187,42 @@ BREACHED = Indicator(
     "48, the rules' own",
     source="deadlines",
 )
-INDICATORS = (*INDICATORS, BREACHED)
+# Named counts among the breached clocks (deadlines.toml): the rules each one reads.
+DETENTION_EXCEEDED = Indicator(
+    "detention_exceeded",
+    _("Detentions that exceeded their term"),
+    _(
+        "Detained persons not released when the term of detention ended without a court order "
+        "for custody (48 hours; 72 in the listed grave cases; 24 for a minor), by rule."
+    ),
+    "131(4), 133(2)",
+    source="deadlines",
+    rules=frozenset({"R39", "R39X", "R40"}),
+)
+MOTION_UNDECIDED = Indicator(
+    "motion_undecided",
+    _("Motions of the defence not decided in time"),
+    _(
+        "Motions of the defence left undecided past their 3 days, and the defence's complaints "
+        "left undecided by the investigating judge past theirs, by rule."
+    ),
+    "99(4), 106(6)",
+    source="deadlines",
+    rules=frozenset({"R67", "R70"}),
+)
+NOTICE_MISSED = Indicator(
+    "notice_missed",
+    _("Duties to inform not met"),
+    _(
+        "Duties to inform due in the period and met late or not at all: the prosecutor told of "
+        "the investigation (R01) or a detention (R37), the family told of a detention (135), "
+        "and every copy to a victim or participant not delivered by its term, by duty."
+    ),
+    "131(3), 135, 179(1), §9.3",
+    source="notices",
+    rules=INFORM_RULES,
+)
+INDICATORS = (*INDICATORS, BREACHED, DETENTION_EXCEEDED, MOTION_UNDECIDED, NOTICE_MISSED)
 BY_KEY: Mapping[str, Indicator] = {i.key: i for i in INDICATORS}
 COVERT = frozenset(i.key for i in INDICATORS if i.covert)
 
@@ -163,6 +238,7 @@ DECIDED = frozenset(
         "termination",
         "interruption",
         "qualification",
+        "judicial_sanction_request",
     }
 )
 COUNTED = frozenset(
@@ -178,6 +254,7 @@ COUNTED = frozenset(
         "verdict",
         "writ_verdict",
         "appeal",
+        "appeal_decision",
         "motion_decision",
     }
 )
@@ -234,7 +311,9 @@ def count_act(
     elif kind == "writ_verdict":
         yield "verdict", "writ"
     elif kind == "appeal":
-        yield "appeal", ""
+        yield "appeal", str(payload.get("by", ""))
+    elif kind == "appeal_decision":
+        yield "appeal_decision", str(payload.get("outcome", ""))
     elif kind == "motion_decision":
         if payload.get("outcome") == "refused":
             yield "motion_refused", ""
@@ -242,11 +321,19 @@ def count_act(
         yield from _decision(str(payload.get("outcome", "")), actor_role, request)
 
 
+# Who sanctions: the investigating judge, and before a matter moved to the court (118-VI), the
+# prosecutor; the chain of the act's day says which (chains.toml), so either counts.
+SANCTIONING = ("investigating_judge", "prosecutor")
+
+
 def _decision(outcome: str, actor_role: str, request: Request) -> Iterator[tuple[str, str]]:
     if request.kind in SANCTIONED and actor_role == "investigating_judge":
         yield "custody_decision", outcome
-    elif request.kind == "covert_action" and actor_role in ("investigating_judge", "prosecutor"):
+    elif request.kind == "covert_action" and actor_role in SANCTIONING:
         yield "covert_decision", outcome
+    elif request.kind == "judicial_sanction_request" and actor_role in SANCTIONING:
+        matter = str(request.payload.get("matter", ""))
+        yield (matter if matter in RESTRAINTS else "sanction_decision"), outcome
     elif request.kind in COURT_ROUTES and actor_role == "prosecutor" and outcome == "granted":
         yield "sent_to_court", COURT_ROUTES[request.kind]
     elif request.kind == "recognition_as_suspect" and outcome == "refused":
@@ -274,14 +361,26 @@ DETAILS: Mapping[str, Any] = {
     "other": _("on another ground"),
     "acquittal": _("acquittal"),
     "conviction": _("conviction"),
+    "upheld": _("upheld"),
+    "changed": _("changed"),
+    "acquitted": _("acquitted"),
+    "quashed": _("quashed, for a new trial"),
+    "prosecutor": _("by the prosecutor"),
+    "convict": _("by the convict"),
+    "defender": _("by the defender"),
+    "victim": _("by the victim"),
+    "civil_party": _("by a civil party"),
 }
 
 
 def detail_label(detail: str) -> str:
-    """A detail in words: "conviction:fine" reads "conviction: fine"; a rule, its duty."""
+    """A detail in words: "conviction:fine" reads "conviction: fine"; a rule, its duty; a kind
+    of notification, its name."""
     rules = pack().deadlines.get(detail)
     if rules:
         return f"{detail} — {_(rules[-1].duty)}"
+    if detail in NotificationKind.values:
+        return str(NotificationKind(detail).label)
     head, _sep, rest = detail.partition(":")
     text = str(DETAILS.get(head, head.replace("_", " ")))
     if rest:

@@ -9,15 +9,38 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KT
 
 from tergeu import clock
 from tergeu.access.gate import holds_role, visible_cases
 from tergeu.accounts.models import Agency, Official, Role
 from tergeu.cases.models import Case, Deadline, DeadlineState
 from tergeu.cases.supervision import prosecutor_paths, window_rules
+from tergeu.journal.models import Act
+from tergeu.notifications.models import Notification, NotificationKind
+from tergeu.notifications.reconcile import outbox_missed
 from tergeu.registry.models import CrimeReport
-from tergeu.statistics.indicators import BREACHED, COVERT, INDICATORS, Indicator
+from tergeu.statistics.indicators import (
+    BREACHED,
+    BY_KEY,
+    COVERT,
+    INDICATORS,
+    NOTICE_MISSED,
+    Indicator,
+)
 from tergeu.statistics.models import Fact, Occurrence
 
 
@@ -28,6 +51,7 @@ class Filters:
     region: str = ""
     agency_id: int | None = None
     category: str = ""
+    article: str = ""  # of the Criminal Code
 
 
 @dataclass(frozen=True)
@@ -86,24 +110,14 @@ def _within(rows: QuerySet[Any], user: Official, filters: Filters) -> QuerySet[A
         rows = rows.filter(agency_id=filters.agency_id)
     if filters.category:
         rows = rows.filter(category=filters.category)
+    if filters.article:
+        rows = rows.filter(article=filters.article)
     return rows
 
 
-def breached(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Deadline]:
-    """The case files' clocks whose term ended between `start` and `end` (legal days) unmet —
-    discharged late, or still running past their term — in the reader's scope and filters;
-    covert clocks and windows for others to act aside."""
-    zone = clock.legal_zone()
-    since = datetime.combine(start, time(0), tzinfo=zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
-    rows = Deadline.objects.filter(
-        # Discharged late, or still not discharged though its term has ended.
-        Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.RUNNING, due_at__lt=clock.now()),
-        compartment__isnull=True,
-        case__isnull=False,
-        due_at__gte=since,
-        due_at__lt=until,
-    ).exclude(rule__in=window_rules())
+def _of_cases(rows: QuerySet[Any], user: Official, filters: Filters) -> QuerySet[Any]:
+    """`rows` that belong to a case (clocks, notifications) in the reader's scope and the
+    filters, by the case as it stands now."""
     within = scope(user)
     if within is not None:
         rows = rows.filter(case__investigation_unit__in=Agency.objects.filter(within))
@@ -113,14 +127,118 @@ def breached(user: Official, filters: Filters, start: date, end: date) -> QueryS
         rows = rows.filter(case__investigation_unit_id=filters.agency_id)
     if filters.category:
         rows = rows.filter(case__offence_category=filters.category)
+    if filters.article:
+        rows = rows.filter(case__qualification_article=filters.article)
     return rows
 
 
-def breaches(
-    user: Official, filters: Filters, start: date, end: date
-) -> dict[tuple[str, str], int]:
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The legal days from `start` to `end` as instants: [since, until)."""
+    zone = clock.legal_zone()
+    since = datetime.combine(start, time(0), tzinfo=zone)
+    return since, datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def breached(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Deadline]:
+    """The case files' clocks whose term ended between `start` and `end` (legal days) unmet —
+    discharged late, or still running past their term — in the reader's scope and filters;
+    covert clocks and windows for others to act aside."""
+    since, until = _bounds(start, end)
+    rows = Deadline.objects.filter(
+        # Discharged late, or still not discharged though its term has ended.
+        Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.RUNNING, due_at__lt=clock.now()),
+        compartment__isnull=True,
+        case__isnull=False,
+        due_at__gte=since,
+        due_at__lt=until,
+    ).exclude(rule__in=window_rules())
+    return _of_cases(rows, user, filters)
+
+
+def outbox_late(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Any]:
+    """The e-mails and SMS to participants (copies to a victim, notices to a detained person's
+    family…) due in the period and not delivered by their term."""
+    since, until = _bounds(start, end)
+    rows = outbox_missed(clock.now()).filter(
+        case__isnull=False, due_at__gte=since, due_at__lt=until
+    )
+    return _of_cases(rows, user, filters)
+
+
+def families_untold(user: Official, filters: Filters, start: date, end: date) -> QuerySet[Any]:
+    """The detentions of the period (their counted occurrences) whose family was not told
+    within `TERGEU_IMMEDIATELY_HOURS` (art. 135): no notice recorded in time, by any channel."""
+    term = timedelta(hours=settings.TERGEU_IMMEDIATELY_HOURS)
+    act = Act.objects.filter(case_id=OuterRef("case_id"), seq=OuterRef("seq"), compartment=None)
+    told = Notification.objects.filter(
+        kind=NotificationKind.FAMILY_NOTICE,
+        case_id=OuterRef("case_id"),
+        subject=OuterRef("party"),
+        created_at__gte=OuterRef("performed_at"),
+        created_at__lte=ExpressionWrapper(
+            OuterRef("performed_at") + Value(term), output_field=DateTimeField()
+        ),
+    )
+    detentions: QuerySet[Occurrence] = _within(
+        Occurrence.objects.filter(indicator="detained", number=0, day__gte=start, day__lte=end),
+        user,
+        filters,
+    )
+    return (
+        detentions.annotate(
+            performed_at=Subquery(act.values("performed_at")[:1]),
+            party=Subquery(act.annotate(party=KT("payload__party")).values("party")[:1]),
+        )
+        .filter(performed_at__lt=clock.now() - term)
+        .exclude(Exists(told))
+    )
+
+
+# The named counts among the breached clocks.
+RULED = tuple(i for i in INDICATORS if i.rules)
+
+
+def live(user: Official, filters: Filters, start: date, end: date) -> dict[tuple[str, str], int]:
+    """The figures counted when read, not from the rollups: the breached clocks by rule and
+    the named counts among them, and the duties to inform not met (their clocks, the outbox,
+    the families of the detained)."""
+    counts: dict[tuple[str, str], int] = {}
     grouped = breached(user, filters, start, end).values("rule").annotate(n=Count("pk")).order_by()
-    return {(BREACHED.key, r["rule"]): int(r["n"]) for r in grouped}
+    for r in grouped:
+        rule, n = r["rule"], int(r["n"])
+        counts[(BREACHED.key, rule)] = n
+        for indicator in RULED:
+            if rule in indicator.rules:
+                counts[(indicator.key, rule)] = n
+    late = outbox_late(user, filters, start, end).values("kind").annotate(n=Count("pk")).order_by()
+    for r in late:
+        counts[(NOTICE_MISSED.key, r["kind"])] = int(r["n"])
+    untold = families_untold(user, filters, start, end).count()
+    if untold:
+        key = (NOTICE_MISSED.key, NotificationKind.FAMILY_NOTICE.value)
+        counts[key] = counts.get(key, 0) + untold
+    return counts
+
+
+def _live_cases(user: Official, filters: Filters, indicator: Indicator, detail: str) -> list[int]:
+    """The case of each occurrence behind a figure counted when read."""
+    start, end = filters.start, filters.end
+    ids: list[int] = []
+    if not detail or detail in indicator.rules or indicator == BREACHED:
+        clocks = breached(user, filters, start, end)
+        if indicator.rules:
+            clocks = clocks.filter(rule__in=indicator.rules)
+        if detail:
+            clocks = clocks.filter(rule=detail)
+        ids += clocks.values_list("case_id", flat=True)
+    if indicator == NOTICE_MISSED:
+        outbox = outbox_late(user, filters, start, end)
+        if detail:
+            outbox = outbox.filter(kind=detail)
+        ids += outbox.values_list("case_id", flat=True)
+        if detail in ("", NotificationKind.FAMILY_NOTICE):
+            ids += families_untold(user, filters, start, end).values_list("case_id", flat=True)
+    return ids
 
 
 DRILL_LIMIT = 200
@@ -136,11 +254,11 @@ class Drill:
 def drill(user: Official, filters: Filters, indicator: str, detail: str) -> Drill:
     """The cases behind one figure: all of them counted, those the reader may open listed
     (the access gate decides, as everywhere)."""
-    rows: QuerySet[Any]
-    if indicator == BREACHED.key:
-        rows = breached(user, filters, filters.start, filters.end)
-        if detail:
-            rows = rows.filter(rule=detail)
+    found = BY_KEY[indicator]
+    behind: Any
+    if found.source != "acts":
+        ids = _live_cases(user, filters, found, detail)
+        total, behind, distinct = len(ids), set(ids), len(set(ids))
     else:
         rows = _within(
             Occurrence.objects.filter(
@@ -151,14 +269,15 @@ def drill(user: Official, filters: Filters, indicator: str, detail: str) -> Dril
         )
         if detail:
             rows = rows.filter(detail=detail)
-    ids: Any = rows.values("case_id")
+        total, distinct = rows.count(), rows.values("case_id").distinct().count()
+        behind = rows.values("case_id")
     cases = list(
         visible_cases(user)
-        .filter(pk__in=ids)
+        .filter(pk__in=behind)
         .select_related("investigation_unit")
         .order_by("-registered_at", "-pk")[:DRILL_LIMIT]
     )
-    return Drill(rows.count(), cases, rows.values("case_id").distinct().count())
+    return Drill(total, cases, distinct)
 
 
 def year_before(day: date) -> date:
@@ -180,9 +299,9 @@ def table(user: Official, filters: Filters) -> list[Row]:
         )
         return {(r["indicator"], r["detail"]): int(r["n"]) for r in grouped}
 
-    now = sums(filters.start, filters.end) | breaches(user, filters, filters.start, filters.end)
+    now = sums(filters.start, filters.end) | live(user, filters, filters.start, filters.end)
     start, end = year_before(filters.start), year_before(filters.end)
-    before = sums(start, end) | breaches(user, filters, start, end)
+    before = sums(start, end) | live(user, filters, start, end)
     cleared = covert_cleared(user)
     rows = []
     for indicator in INDICATORS:
@@ -215,6 +334,29 @@ def by_region(user: Official, filters: Filters, indicator: str) -> list[tuple[st
         .order_by("-n", "region")
     )
     return [(r["region"], int(r["n"])) for r in grouped]
+
+
+ARTICLES_SHOWN = 15
+
+
+def by_article(user: Official, filters: Filters, indicator: str) -> list[tuple[str, int, int]]:
+    """One indicator by Criminal Code article, the articles with the largest figures for the
+    period first: (article, this period, the same period a year earlier)."""
+
+    def per_article(start: date, end: date) -> dict[str, int]:
+        rows = (
+            facts(user, filters, start, end)
+            .filter(indicator=indicator)
+            .values("article")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        return {r["article"]: int(r["n"]) for r in rows}
+
+    now = per_article(filters.start, filters.end)
+    before = per_article(year_before(filters.start), year_before(filters.end))
+    top = sorted(now, key=lambda a: (-now[a], a))[:ARTICLES_SHOWN]
+    return [(article, now[article], before.get(article, 0)) for article in top]
 
 
 def by_month(user: Official, filters: Filters, indicator: str) -> list[tuple[str, int, int]]:

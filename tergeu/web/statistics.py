@@ -28,7 +28,7 @@ from tergeu.errors import NotFound
 from tergeu.statistics import selectors
 from tergeu.statistics.indicators import BY_KEY, detail_label
 from tergeu.statistics.report import council_pdf
-from tergeu.web.forms import CATEGORIES
+from tergeu.web.forms import ARTICLE, CATEGORIES
 from tergeu.web.views import gated
 
 
@@ -59,6 +59,13 @@ class StatisticsFilters(forms.Form):
         required=False,
         choices=[("", gettext_lazy("any category")), *CATEGORIES],
     )
+    article = forms.CharField(
+        label=gettext_lazy("Criminal Code article"),
+        required=False,
+        max_length=6,
+        validators=[ARTICLE],
+        widget=forms.TextInput(attrs={"size": 6, "inputmode": "numeric"}),
+    )
     # The message does not repeat what was asked: an indicator one may not read is not named.
     indicator = forms.ChoiceField(
         label=gettext_lazy("Chart"),
@@ -66,7 +73,7 @@ class StatisticsFilters(forms.Form):
         error_messages={"invalid_choice": gettext_lazy("Choose an indicator from the list.")},
     )
 
-    def __init__(self, *args: Any, user: Official, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Official, charts: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = [("", _("all regions"))] + [
             (r.code, region_name(r)) for r in Region.objects.order_by("code")
@@ -78,8 +85,11 @@ class StatisticsFilters(forms.Form):
             bodies = bodies.filter(within)
         self.fields["agency"].queryset = bodies.order_by("name")  # type: ignore[attr-defined]
         cleared = selectors.covert_cleared(user)
+        # The charts are drawn from the rollups: of the indicators counted from the acts.
         self.fields["indicator"].choices = [  # type: ignore[attr-defined]
-            (i.key, i.title) for i in BY_KEY.values() if cleared or not i.covert
+            (i.key, i.title)
+            for i in BY_KEY.values()
+            if (cleared or not i.covert) and (i.source == "acts" or not charts)
         ]
 
     def filters(self) -> selectors.Filters:
@@ -91,6 +101,7 @@ class StatisticsFilters(forms.Form):
             region=data.get("region") or "",
             agency_id=agency.pk if agency else None,
             category=data.get("category") or "",
+            article=data.get("article") or "",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -103,14 +114,14 @@ class StatisticsFilters(forms.Form):
         return data
 
 
-def _reader(request: HttpRequest) -> tuple[Official, StatisticsFilters]:
+def _reader(request: HttpRequest, *, charts: bool = False) -> tuple[Official, StatisticsFilters]:
     """The reader of the statistics (anyone else: the 404 page) and their filters, the
-    defaults filled in."""
+    defaults filled in; `charts`: the indicator asked for is the one to draw."""
     user = request.user
     assert isinstance(user, Official)
     if not selectors.may_read(user):
         raise NotFound(_("The statistics are kept for analysts and prosecutors."), code="not_found")
-    return user, StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user)
+    return user, StatisticsFilters({**_defaults(), **request.GET.dict()}, user=user, charts=charts)
 
 
 def _query(form: StatisticsFilters) -> str:
@@ -118,11 +129,20 @@ def _query(form: StatisticsFilters) -> str:
     data = form.cleaned_data
     query = QueryDict(mutable=True)
     query["start"], query["end"] = data["start"].isoformat(), data["end"].isoformat()
-    for name in ("region", "category"):
+    for name in ("region", "category", "article"):
         if data.get(name):
             query[name] = data[name]
     if data.get("agency"):
         query["agency"] = str(data["agency"].pk)
+    return query.urlencode()
+
+
+def _with(form: StatisticsFilters, **changes: str) -> str:
+    """The filters as a query with some of them changed."""
+    query = QueryDict(_query(form), mutable=True)
+    for name, value in changes.items():
+        query[name] = value
+    query["indicator"] = form.cleaned_data.get("indicator") or "registered"
     return query.urlencode()
 
 
@@ -138,7 +158,7 @@ def _defaults() -> dict[str, str]:
 @gated
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
-    user, form = _reader(request)
+    user, form = _reader(request, charts=True)
     if not form.is_valid():
         context = {"form": form, "rows": [], "regions": [], "months": []}
         return render(request, "web/statistics.html", context, status=422)
@@ -163,6 +183,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     indicator = form.cleaned_data.get("indicator") or "registered"
     regions = selectors.by_region(user, filters, indicator)
     months = selectors.by_month(user, filters, indicator)
+    articles = selectors.by_article(user, filters, indicator)
     names = {r.code: region_name(r) for r in Region.objects.all()}
     top = max([n for _r, n in regions] + [1])
     peak = max([max(a, b) for _m, a, b in months] + [1])
@@ -172,6 +193,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "chart": BY_KEY[indicator],
         "regions": [(names.get(code, code or "—"), n, 100 * n // top) for code, n in regions],
         "months": [(m, a, b, 100 * a // peak, 100 * b // peak) for m, a, b in months],
+        "articles": [(a, now, before, _with(form, article=a)) for a, now, before in articles],
         "csv": f"?{_query(form)}&format=csv",
         "xlsx": f"?{_query(form)}&format=xlsx",
         "pdf": f"?{_query(form)}&format=pdf",
