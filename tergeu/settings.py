@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tergeu.access.audit.remember_address",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -193,6 +194,10 @@ TERGEU_ESCALATION_GRACE_HOURS = env_int("TERGEU_ESCALATION_GRACE_HOURS", 24)
 # "Immediately" (незамедлительно) has no fixed duration in the Code: the service level the
 # system enforces for such duties, in hours (the pack's default is 3).
 TERGEU_IMMEDIATELY_HOURS = env_int("TERGEU_IMMEDIATELY_HOURS", 3)
+
+# How long a break-glass grant (an official outside a case's team reading it urgently, on a
+# written reason) runs, in hours.
+TERGEU_BREAK_GLASS_HOURS = env_int("TERGEU_BREAK_GLASS_HOURS", 4)
 
 # The statistics' anomalies. The Code sets no term for registering a report (DOMAIN-KZ §3:
 # common practice 24 hours, unverified): a report still undecided, or decided, this many hours

@@ -172,6 +172,7 @@ VALID_IIN_2 = "850615400422"  # 1985-06-15, female
 APPEND_ONLY = (
     "tergeu.journal.migrations.0002_append_only",
     "tergeu.integrity.migrations.0002_append_only",
+    "tergeu.access.migrations.0004_append_only",
 )
 
 

@@ -168,6 +168,8 @@ HIDDEN_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case_id}/compartments/{number}/acts/{seq}/proof"),
     Endpoint("POST", "/api/v1/cases/{case_id}/contacts", {"party": CLIENT, "phone": PHONE}),
     Endpoint("POST", "/api/v1/cases/{case_id}/family-notices", {"party": CLIENT, "phone": PHONE}),
+    # Who read the case (tests/test_audit.py): its procedural prosecutor and auditors.
+    Endpoint("GET", "/api/v1/cases/{case_id}/readers"),
 ]
 LIST_ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases"),
@@ -187,6 +189,8 @@ OTHER_ENDPOINTS = [
     Endpoint("GET", "/api/v1/log/head"),
     Endpoint("GET", "/api/v1/log/consistency"),
     Endpoint("GET", "/api/v1/log/key"),
+    # Break-glass access to a case outside one's team (tests/test_audit.py).
+    Endpoint("POST", "/api/v1/break-glass", {"register_number": "1", "reason": "x"}),
 ]
 ALL_ENDPOINTS = HIDDEN_ENDPOINTS + LIST_ENDPOINTS + OTHER_ENDPOINTS
 

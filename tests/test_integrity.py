@@ -56,6 +56,7 @@ from tests.test_refusals import assert_error
 
 INTEGRITY_TRIGGERS = importlib.import_module("tergeu.integrity.migrations.0002_append_only")
 JOURNAL_TRIGGERS = importlib.import_module("tergeu.journal.migrations.0002_append_only")
+ACCESS_TRIGGERS = importlib.import_module("tergeu.access.migrations.0004_append_only")
 
 
 # --- a naive reference: RFC 9162 §2.1 written out recursively ----------------------------------
@@ -587,7 +588,7 @@ def triggers_lifted(*tables: str) -> Iterator[None]:
         else:
             statements = [
                 s
-                for module in (INTEGRITY_TRIGGERS, JOURNAL_TRIGGERS)
+                for module in (INTEGRITY_TRIGGERS, JOURNAL_TRIGGERS, ACCESS_TRIGGERS)
                 for s in module.SQLITE_UP
                 if any(f" ON {table} " in s for table in tables)
             ]

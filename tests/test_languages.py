@@ -19,7 +19,7 @@ from django.utils.translation import trans_real
 
 from tergeu.access.gate import visible_cases
 from tergeu.accounts.models import Official
-from tergeu.cases.models import Compartment
+from tergeu.cases.models import Case, Compartment
 from tergeu.evidence.models import EvidenceItem
 
 LANGUAGES = ("kk", "ru", "en")
@@ -37,7 +37,14 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # first covert compartment naming them, "evidence" the first item of evidence they may see).
 WORKSPACES = {
     "registrar": ["web:my_cases", "web:report_new", "web:my_inbox", "case"],
-    "investigator": ["web:my_cases", "web:my_queue", "case", "compartment", "evidence"],
+    "investigator": [
+        "web:my_cases",
+        "web:my_queue",
+        "case",
+        "compartment",
+        "evidence",
+        "web:break_glass",
+    ],
     "investigation_head": ["web:my_cases", "web:my_queue", "web:unit"],
     "prosecutor": ["web:supervision", "web:my_queue", "case"],
     "investigating_judge": ["web:my_queue", "compartment"],
@@ -45,6 +52,7 @@ WORKSPACES = {
     "defence_lawyer": ["web:defence"],
     "analyst": ["web:statistics", "web:statistics_anomalies"],
     "penitentiary_officer": ["web:my_cases", "web:execution_orders"],
+    "auditor": ["web:audit", "readers"],
 }
 
 
@@ -146,6 +154,8 @@ def _url(official: Official, name: str) -> str:
         item = EvidenceItem.objects.filter(case__in=visible_cases(official)).first()
         assert item is not None, official.username
         return reverse("web:evidence_item", args=[item.case_id, item.number])
+    if name == "readers":
+        return reverse("web:readers", args=[Case.objects.order_by("pk").values_list("pk")[0][0]])
     if name != "case":
         return reverse(name)
     case = visible_cases(official).order_by("pk").first()

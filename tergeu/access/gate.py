@@ -10,7 +10,9 @@ A case is visible to
 - the officials of the penitentiary institution, probation service or bailiff service its
   execution order was sent to,
 - the defence lawyers admitted to it for a client (a notice of defence or an appointment), who
-  read its acts only through `tergeu.defence.disclosure.disclosed_acts`.
+  read its acts only through `tergeu.defence.disclosure.disclosed_acts`,
+- an official outside its team who broke the glass (`tergeu.access.breakglass`): for a few
+  hours, read only, each read marked in the access log.
 Administrators see reference data only. Everyone else gets "not found", never "forbidden", so
 that the existence of a case does not leak.
 """
@@ -23,7 +25,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tergeu import clock
-from tergeu.access.models import AccessLog
+from tergeu.access.audit import access_append
+from tergeu.access.models import BreakGlass
 from tergeu.accounts.models import EXECUTING_AGENCIES, HEAD_ROLES, Appointment, Official, Role
 from tergeu.cases.models import (
     Awaited,
@@ -59,13 +62,27 @@ def _appointments(user: Official) -> list[Appointment]:
     return cached
 
 
+def _broken_glass(user: Official) -> frozenset[int]:
+    """The cases `user` reads under a running break-glass grant (read once a request)."""
+    cached: frozenset[int] | None = getattr(user, "_tergeu_break_glass", None)
+    if cached is None:
+        cached = frozenset(
+            BreakGlass.objects.filter(official=user, until__gt=clock.now()).values_list(
+                "case_id", flat=True
+            )
+        )
+        user._tergeu_break_glass = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def holds_role(user: Official, role: str) -> bool:
     """Whether `user` holds `role` in some agency (their appointments are read once a request)."""
     return any(a.role == role for a in _appointments(user))
 
 
-def visible_cases(user: Official | Any) -> CaseQuerySet:
-    """Every case this user may see (no access-log row: lists log through `log_list`)."""
+def visible_cases(user: Official | Any, *, break_glass: bool = True) -> CaseQuerySet:
+    """Every case this user may see (no access-log row: lists log through `log_list`);
+    `break_glass=False`: leaving out what only a break-glass grant opens."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Case.objects.none()
     appointments = _appointments(user)
@@ -97,6 +114,8 @@ def visible_cases(user: Official | Any) -> CaseQuerySet:
         rule |= Q(investigation_unit_id__in=head_unit_ids)
     for path in office_paths:
         rule |= Q(supervising_office__path__startswith=path)
+    if break_glass and _broken_glass(user):
+        rule |= Q(pk__in=_broken_glass(user))
     return Case.objects.filter(rule)
 
 
@@ -161,6 +180,13 @@ def access_case(
     return case
 
 
+def by_break_glass(user: Official, case: Case) -> bool:
+    """Whether `user` reads `case` only under a break-glass grant."""
+    return case.pk in _broken_glass(user) and not (
+        visible_cases(user, break_glass=False).filter(pk=case.pk).exists()
+    )
+
+
 def access_compartment(
     user: Official,
     *,
@@ -202,13 +228,11 @@ def access_log(
     case: Case | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    AccessLog.objects.create(
-        official=user,
-        case=case,
-        surface=surface,
-        action=action,
-        at=clock.now(),
-        detail=detail or {},
+    """One entry in the user's chain of the access log; a read of a case the user sees only
+    under a break-glass grant is marked so."""
+    broken = case is not None and case.pk in _broken_glass(user) and by_break_glass(user, case)
+    access_append(
+        user, surface=surface, action=action, case=case, detail=detail, break_glass=broken
     )
 
 

@@ -130,6 +130,8 @@ class Role(models.TextChoices):
     BAILIFF = "bailiff", _("Bailiff")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Reads the access log of any case (who read it, when, from where), not the case itself.
+    AUDITOR = "auditor", _("Auditor")
 
 
 HEAD_ROLES = frozenset({Role.INVESTIGATION_HEAD, Role.INQUIRY_HEAD})

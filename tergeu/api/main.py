@@ -161,3 +161,7 @@ from tergeu.api import integrity  # noqa: E402
 
 api.add_router("/cases", integrity.router)
 api.add_router("", integrity.log_router)
+
+from tergeu.api import audit  # noqa: E402
+
+api.add_router("", audit.router)

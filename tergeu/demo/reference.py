@@ -196,6 +196,7 @@ OFFICIALS: tuple[OfficialSeed, ...] = (
     OfficialSeed("bailiff", Role.BAILIFF, "7596", "Үлгіқызы", "Камила", "Даулетовна"),
     OfficialSeed("analyst", Role.ANALYST, GPO, "Сынақова", "Жанна", "Муратовна"),
     OfficialSeed("administrator", Role.ADMINISTRATOR, GPO, "Мысалов", "Азамат", "Кайратович"),
+    OfficialSeed("auditor", Role.AUDITOR, GPO, "Тексерова", "Сәуле", "Бекқызы"),
     # staff of the other bodies
     OfficialSeed("almaty_prosecutor", Role.PROSECUTOR, "7500", "Үлгіева", "Ольга", "Петровна"),
     OfficialSeed("bostandyk_prosecutor", Role.PROSECUTOR, "7502", "Вымыслов", "Тимур", "Аскарович"),

@@ -32,6 +32,7 @@ class NotificationKind(models.TextChoices):
     COPY = "copy", _("Copy of a decision")
     ONE_TIME_CODE = "one_time_code", _("One-time code")
     FAMILY_NOTICE = "family_notice", _("Notice of a detention to the family")
+    BREAK_GLASS = "break_glass", _("Urgent access to a case outside its team")
 
 
 class Channel(models.TextChoices):

@@ -52,6 +52,10 @@ class Menu:
     def executing(self) -> bool:
         return bool(self.roles & set(EXECUTING_AGENCIES))
 
+    @property
+    def auditor(self) -> bool:
+        return Role.AUDITOR in self.roles
+
 
 # Where each role's day starts, the first a person holds in this order; everyone else (the
 # investigator, the registrar) starts at "My cases".
@@ -63,6 +67,7 @@ LANDINGS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset(EXECUTING_AGENCIES), "web:execution_orders"),
     (frozenset(HEAD_ROLES), "web:unit"),
     (frozenset({Role.ANALYST}), "web:statistics"),
+    (frozenset({Role.AUDITOR}), "web:audit"),
 )
 
 

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tergeu.web import (
+    audit,
     court,
     covert,
     defence,
@@ -31,6 +32,9 @@ urlpatterns = [
     path("statistics/", statistics.statistics, name="statistics"),
     path("statistics/cases/", statistics.cases, name="statistics_cases"),
     path("statistics/anomalies/", statistics.anomalies, name="statistics_anomalies"),
+    path("audit/", audit.audit, name="audit"),
+    path("break-glass/", audit.break_glass, name="break_glass"),
+    path("cases/<int:case_id>/readers/", audit.readers, name="readers"),
     path("defence/", defence.defence, name="defence"),
     path("defence/clients/<int:admission_id>/motions/", defence.motion, name="motion_new"),
     path(

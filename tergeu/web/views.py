@@ -26,15 +26,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tergeu import clock
+from tergeu.access.breakglass import MAY_BREAK_GLASS
 from tergeu.access.gate import (
     access_case,
     access_log,
     access_report,
+    by_break_glass,
     holds_role,
     visible_cases,
     visible_reports,
 )
-from tergeu.access.models import Surface
+from tergeu.access.models import BreakGlass, Surface
 from tergeu.accounts.models import Official, Role
 from tergeu.attachments.selectors import attachment_download
 from tergeu.attachments.services import attachment_add
@@ -248,6 +250,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     context = {
         "search": search,
         "page": page,
+        "may_break_glass": any(holds_role(user, role) for role in MAY_BREAK_GLASS),
         "reports": reports[: timeline.PAGE],
         "may_receive": registry.intake_agencies(user).exists(),
     }
@@ -608,12 +611,21 @@ def _case_page(
         "attachment_form": attachment_form,
         # Only the compartments that name the reader; the others leave no trace on the page.
         "compartments": list(compartments_of(user, case).order_by("number")),
+        "break_glass": _break_glass(user, case),
+        "may_list_readers": case.procedural_prosecutor_id == user.pk,
         **_timeline(user, case, timeline.journal_page(case, reader=user), detail.participants),
     }
     return render(request, "web/case.html", context, status=status)
 
 
 EVIDENCE_ON_PAGE = 100
+
+
+def _break_glass(user: Official, case: Case) -> BreakGlass | None:
+    """The grant under which `user` reads `case`, when only a grant opens it."""
+    if not by_break_glass(user, case):
+        return None
+    return BreakGlass.objects.filter(official=user, case=case).order_by("-until").first()
 
 
 @dataclass(frozen=True)
