@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tergeu.access.gate import access_log, holds_role, visible_cases
 from tergeu.access.models import AccessLog, BreakGlass
@@ -17,6 +18,41 @@ from tergeu.cases.models import Case
 from tergeu.errors import Forbidden, NotFound
 
 READERS_SHOWN = 500
+# What a read was, in words (the log keeps the code).
+ACTIONS = {
+    "view_case": gettext_lazy("opened the case"),
+    "view_journal": gettext_lazy("read the journal"),
+    "view_evidence": gettext_lazy("read the evidence"),
+    "evidence_label": gettext_lazy("printed an evidence label"),
+    "download_attachment": gettext_lazy("downloaded an attachment"),
+    "download_document": gettext_lazy("downloaded a document"),
+    "view_signatures": gettext_lazy("read the signatures"),
+    "sign_document": gettext_lazy("signed a document"),
+    "view_proof": gettext_lazy("read an integrity proof"),
+    "export": gettext_lazy("exported the case file"),
+    "append_act": gettext_lazy("opened a form to record an act"),
+    "append": gettext_lazy("recorded an act"),
+    "add_attachment": gettext_lazy("added an attachment"),
+    "view_disclosures": gettext_lazy("read the disclosure log"),
+    "file_motion": gettext_lazy("filed a motion"),
+    "file_complaint": gettext_lazy("filed a complaint"),
+    "defence_notice": gettext_lazy("entered a notice of defence"),
+    "set_contact": gettext_lazy("set a participant's contact"),
+    "family_notice": gettext_lazy("told the family of a detention"),
+    "list_cases": gettext_lazy("saw it in a list of cases"),
+    "list_supervision": gettext_lazy("saw it in the supervision list"),
+    "list_statistics_cases": gettext_lazy("saw it behind a statistics figure"),
+    "view_readers": gettext_lazy("read who read the case"),
+    "break_glass": gettext_lazy("opened the case urgently (break-glass)"),
+    "view_compartment": gettext_lazy("opened a covert compartment"),
+    "view_compartments": gettext_lazy("listed the covert compartments"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action.replace("_", " ")))
+
+
 COVERT_ACTIONS = ("view_compartment", "view_compartments")
 
 

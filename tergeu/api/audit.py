@@ -12,7 +12,7 @@ from pydantic import Field
 
 from tergeu.access.breakglass import REASON_MAX, break_glass_open
 from tergeu.access.models import AccessLog, BreakGlass, Surface
-from tergeu.access.readers import case_readers
+from tergeu.access.readers import action_label, case_readers
 from tergeu.api.schemas import current, errors
 
 router = Router(tags=["audit"])
@@ -22,6 +22,7 @@ class ReadOut(Schema):
     official_id: int
     official: str
     action: str
+    action_text: str  # in the language of the request
     surface: str
     at: datetime
     address: str
@@ -54,6 +55,7 @@ def _read(entry: AccessLog) -> dict[str, Any]:
         "official_id": entry.official_id,
         "official": _name(entry.official),
         "action": entry.action,
+        "action_text": action_label(entry.action),
         "surface": entry.surface,
         "at": entry.at,
         "address": entry.address,

@@ -11,10 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tergeu import clock
+from tergeu.access.readers import action_label
 from tergeu.cases.models import Case
 from tergeu.web.timeline import qualification_text
 
 register = template.Library()
+
+
+@register.filter
+def read_action(action: str) -> str:
+    """What an access-log entry records, in words."""
+    return action_label(action)
 
 
 @register.filter
