@@ -73,8 +73,8 @@ def signed_problems(revisions: list[SignedDocument], roots: list[bytes]) -> list
             problems.append(f"{where}: revision {row.revision} where {number} was expected")
         try:
             pdf = blob_read(row.pdf)
-        except AppError:
-            return [*problems, f"{where}: revision {row.revision}'s file was altered"]
+        except (AppError, OSError):
+            return [*problems, f"{where}: revision {row.revision}'s file is altered or missing"]
         if not pdf.startswith(previous):
             problems.append(f"{where}: revision {row.revision} does not build on the one before")
         previous = pdf

@@ -56,9 +56,10 @@ class HeadRef:
     id: int
     size: int
     root: bytes
+    label: str = ""  # a head from outside the database: what it is
 
     def __str__(self) -> str:
-        return f"tree head {self.id} (size {self.size})"
+        return self.label or f"tree head {self.id} (size {self.size})"
 
 
 @dataclass
@@ -361,20 +362,25 @@ def state_check(frontier: Frontier, report: Report) -> None:
         report.add(LogProblem("log state", "right edge or root differs from the leaves"))
 
 
-def acts_and_tree_verify(trusted: Mapping[str, bytes]) -> tuple[Report, Frontier]:
+def acts_and_tree_verify(
+    trusted: Mapping[str, bytes], pinned: Sequence[HeadRef] = ()
+) -> tuple[Report, Frontier]:
     """The hash chains and the Merkle tree: every act against its canonical bytes, its chain
-    and its leaf, and the tree rebuilt from the leaves against every signed head — in one
-    stream, so that memory does not grow with the number of acts."""
+    and its leaf, and the tree rebuilt from the leaves against every signed head (and the
+    `pinned` heads kept outside the database) — in one stream, so that memory does not grow
+    with the number of acts."""
     report = Report()
-    check = LogCheck(heads_load(trusted, report), report)
+    heads = heads_load(trusted, report)
+    check = LogCheck([*heads, *pinned], report)
     check.feed(act_rows())
     return report, check.finish()
 
 
-def log_verify(trusted: Mapping[str, bytes]) -> Report:
+def log_verify(trusted: Mapping[str, bytes], pinned: Sequence[HeadRef] = ()) -> Report:
     """Every check above, over the whole database. `trusted`: key id → public key (DER) of
-    each key whose tree heads are accepted."""
-    report, frontier = acts_and_tree_verify(trusted)
+    each key whose tree heads are accepted; `pinned`: heads from outside the database (a
+    checkpoint kept with a backup, or published) the rebuilt tree must also match."""
+    report, frontier = acts_and_tree_verify(trusted, pinned)
     nodes_check(frontier.size, report)
     state_check(frontier, report)
     timestamps_check(report)

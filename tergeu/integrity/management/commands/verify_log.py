@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509 import load_pem_x509_certificate
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tergeu_verify.checkpoint import key_id
+from tergeu_verify.checkpoint import ALGORITHMS, checkpoint_parse, key_id, signature_valid
 
 from tergeu.integrity.signer import log_signer
-from tergeu.integrity.verify import act_names, log_verify
+from tergeu.integrity.verify import HeadRef, act_names, log_verify
 
 
 def _public_der(path: str) -> bytes:
@@ -34,6 +34,26 @@ def _public_der(path: str) -> bytes:
     )
 
 
+def _pinned(folder: Path, trusted: dict[str, bytes]) -> HeadRef:
+    """The checkpoint in `folder`, its signature verified with one of the trusted keys."""
+    try:
+        body = (folder / "checkpoint.txt").read_bytes()
+        signature = (folder / "checkpoint.sig").read_bytes()
+        checkpoint = checkpoint_parse(body)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{folder}: no readable checkpoint ({exc})") from exc
+    if not any(
+        signature_valid(algorithm, key, body, signature)
+        for key in trusted.values()
+        for algorithm in ALGORITHMS
+    ):
+        raise CommandError(
+            f"{folder}: the checkpoint's signature does not verify with a trusted key"
+        )
+    label = f"the checkpoint in {folder} (size {checkpoint.size})"
+    return HeadRef(0, checkpoint.size, checkpoint.root, label)
+
+
 class Command(BaseCommand):
     help = (
         "Verify the integrity log: acts' hashes and chains, leaves, stored nodes, the "
@@ -49,12 +69,23 @@ class Command(BaseCommand):
             help="also trust tree heads signed by this public key or certificate (an earlier "
             "log key); the configured signer's key is always trusted",
         )
+        parser.add_argument(
+            "--checkpoint",
+            action="append",
+            default=[],
+            metavar="DIR",
+            help="a signed tree head kept outside the database (checkpoint.txt and "
+            "checkpoint.sig in DIR, as `log_checkpoint` and a case's bundle write them): its "
+            "signature must verify with a trusted key and the log rebuilt from the acts must "
+            "have its root at its size",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         own = log_signer().public_key_der()
         trusted = {key_id(der): der for der in [own, *map(_public_der, options["key"])]}
-        report = log_verify(trusted)
+        pinned = [_pinned(Path(folder), trusted) for folder in options["checkpoint"]]
+        report = log_verify(trusted, pinned)
         names = act_names(report.problems)
         for problem in report.problems:
             act = (
