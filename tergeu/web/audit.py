@@ -70,9 +70,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     if form.is_bound:  # a number refused: nothing else is read
         return render(request, "web/audit.html", {"form": form, "grants": []}, status=422)
     grants = list(
-        BreakGlass.objects.select_related("official", "case").order_by("-granted_at")[
-            :GRANTS_SHOWN
-        ]
+        BreakGlass.objects.select_related("official", "case").order_by("-granted_at")[:GRANTS_SHOWN]
     )
     access_log(user, surface=Surface.WEB, action="view_audit", detail={"grants": len(grants)})
     return render(request, "web/audit.html", {"form": form, "grants": grants})
