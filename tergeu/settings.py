@@ -2,6 +2,7 @@
 lists each variable (a test fails when one is missing there)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Counts failed sign-ins and locks the sign-in of a user from an address (docs/security.md).
+    "axes",
     # Serves the API docs page with its own copy of Swagger UI (no CDN).
     "ninja",
     "tergeu.accounts",
@@ -84,7 +87,6 @@ INSTALLED_APPS = [
     "tergeu.statistics",
     "tergeu.web",
     "tergeu.demo",
-    "tergeu.api",
 ]
 
 MIDDLEWARE = [
@@ -96,10 +98,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tergeu.access.audit.remember_address",
-    # The API under faults: 503 when the database is away, retries made safe by a key.
-    "tergeu.api.idempotency.ApiFaults",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tergeu.urls"
@@ -154,6 +156,11 @@ SILENCED_SYSTEM_CHECKS = (
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.Official"
+# django-axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:my_cases"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -223,11 +230,32 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Sign-in lockout (django-axes): after this many failed attempts for one user from one address,
+# that user cannot sign in from that address, even with the right password, for the cool-off.
+AXES_FAILURE_LIMIT = env_int("TERGEU_LOGIN_FAILURE_LIMIT", 5)
+TERGEU_LOGIN_COOLOFF_MINUTES = env_int("TERGEU_LOGIN_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=TERGEU_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Attempts during the lockout do not prolong it: the page's "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful sign-in forgets the earlier failures of that user from that address.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tergeu.web.security.signin_locked"
+# The address the status page's limits use too: the proxy's header when one is configured.
+AXES_CLIENT_IP_CALLABLE = "tergeu.public.views.client_address"
+# Axes keeps the failed requests' form data; the CSRF token is no use to anyone reading it.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# No start-up banner on every management command; failures and lockouts are still logged.
+AXES_VERBOSE = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes tells of every successful sign-in at INFO; its failures and lockouts are
+    # warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Attachment types accepted (sniffed from content), comma-separated.
