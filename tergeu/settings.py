@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so that static files carry the policies too.
+    "tergeu.web.security.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -223,11 +225,29 @@ REGISTER_NUMBER_FORMAT = env_str(
     "REGISTER_NUMBER_FORMAT", "{yy:02d}{region:0>2}{authority:0>4}{seq:07d}"
 )
 
+# Cookies: never readable by scripts (forms carry the CSRF token themselves), sent over HTTPS
+# only outside dev mode, and not on requests started by other sites' forms and scripts. Lax, not
+# Strict: a link to a case in an e-mail must open it signed in.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEV_MODE)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEV_MODE)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+
+# HTTPS: plain-HTTP requests are redirected and browsers told to use HTTPS only (HSTS), outside
+# dev mode. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the request header
+# (as Django names it) by which the proxy says the client used HTTPS; the proxy must set it on
+# every request and drop the client's own.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEV_MODE)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEV_MODE else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Sign-in lockout (django-axes): after this many failed attempts for one user from one address,

@@ -69,6 +69,33 @@ def site(
     return str(live_server.url)
 
 
+# Run in every document before its own scripts (by the browser's debugging protocol, which the
+# page's Content-Security-Policy does not govern): each violation of the policy is told on the
+# console, where `policy_violations` collects it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`Content Security Policy violation: ${e.effectiveDirective} blocked `
+    + `${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def policy_violations(page: Page) -> list[str]:
+    """A list that fills with every Content-Security-Policy violation on `page` from now on,
+    as the page reports it and as the browser logs it."""
+    found: list[str] = []
+    page.add_init_script(REPORT_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            found.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return found
+
+
 def sign_in(page: Page, site: str, username: str) -> None:
     """Sign in on the login page as `username` (password `pw-<username>-123`)."""
     page.goto(f"{site}/login/")

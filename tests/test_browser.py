@@ -7,12 +7,13 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tergeu.cases.models import Case
-from tests.browser import SCREENSHOTS, sign_in
+from tests.browser import SCREENSHOTS, policy_violations, sign_in
 from tests.conftest import VALID_IIN, World
 
 pytestmark = pytest.mark.browser
@@ -147,7 +148,8 @@ FAILING = ("serious", "critical")
 
 def accessibility_problems(page: Page) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated rather than added as a script tag: the page's policy refuses inline scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     found: list[dict[str, Any]] = page.evaluate(
         """async () => (await axe.run(document, {
             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}
@@ -166,15 +168,17 @@ def accessibility_problems(page: Page) -> list[str]:
 def _workspaces(world: World) -> dict[str, list[str]]:
     """Every role's workspace pages, each with something on it: a case with a suspect, a
     defended client and a seized item; a covert request awaiting the judge; a case at the
-    trial court; a sentence at the colony."""
+    trial court; a sentence at the colony; the statistics of all that, with their charts."""
     from tergeu import clock
     from tergeu.accounts.models import Role
     from tergeu.defence.services import defence_notice_file, motion_file
     from tergeu.evidence.services import evidence_seize
+    from tergeu.statistics import rollup
     from tests import flows
     from tests.conftest import VALID_IIN_2
     from tests.test_covert import Covert
     from tests.test_execution import executing_case
+    from tests.test_statistics_web import analyst, period
 
     case = flows.suspect_case(world)
     lawyer = world.lawyer()
@@ -197,6 +201,8 @@ def _workspaces(world: World) -> dict[str, list[str]]:
     )
     flows.to_verdict(world, trial, clock.now() - timedelta(days=12), flows.IMPRISONMENT)
     executing_case(world)
+    analyst(world)
+    rollup.refresh()
     return {
         "": ["/login/", "/status/"],
         "rita": ["/", "/reports/new/", "/inbox/", f"/cases/{case.pk}/"],
@@ -207,6 +213,7 @@ def _workspaces(world: World) -> dict[str, list[str]]:
         "trial": ["/court/"],
         "warden": ["/execution/"],
         "lena": ["/defence/", f"/defence/clients/{admission.pk}/disclosures/"],
+        "anna": [f"/statistics/?{urlencode(period())}"],
     }
 
 
@@ -214,14 +221,25 @@ def test_every_workspace_is_accessible_and_served_by_tergeu(
     page: Page, site: str, world: World
 ) -> None:
     """Each role's workspace pages pass axe-core's WCAG 2.1 AA checks with no serious or
-    critical finding, at desktop and tablet width, and load nothing from anywhere but tergeu
-    (no CDN: every request the browser makes goes to the site); a screenshot of each is kept
-    (the test artifacts, TERGEU_SCREENSHOTS, default var/screenshots/)."""
+    critical finding, at desktop and tablet width, run whole under the Content-Security-Policy
+    (the browser reports no violation), and load nothing from anywhere but tergeu (no CDN: every
+    request the browser makes goes to the site); a screenshot of each is kept (the test
+    artifacts, TERGEU_SCREENSHOTS, default var/screenshots/)."""
     workspaces = _workspaces(world)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The check itself finds a missing label and an image without its text.
     page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><input></main></html>')
     assert len(accessibility_problems(page)) >= 2
+    violations = policy_violations(page)
+    # ... and the policy's check finds a style attribute added to a page of tergeu's.
+    page.goto(f"{site}/login/")
+    # The page's report comes after the browser's own log of the violation.
+    with page.expect_console_message(lambda m: "Content Security Policy violation" in m.text):
+        page.evaluate(
+            """document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>')"""
+        )
+    assert any("style-src" in v for v in violations), violations
+    violations.clear()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     problems: list[str] = []
@@ -238,10 +256,46 @@ def test_every_workspace_is_accessible_and_served_by_tergeu(
                 problems += [
                     f"{username} {path} {width}px {p}" for p in accessibility_problems(page)
                 ]
-                name = f"{username or 'anonymous'}{path.replace('/', '_')}{width}.png"
+                file_name = re.sub(r"[^\w.-]", "_", path)
+                name = f"{username or 'anonymous'}{file_name}{width}.png"
                 page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     assert not problems, "\n".join(problems)
+    assert not violations, "\n".join(violations)
     # axe-core itself is added from the test's files, not fetched.
     elsewhere = sorted({url for url in requested if not url.startswith(site)})
     assert requested
     assert not elsewhere, elsewhere
+
+
+def test_the_admin_and_the_api_docs_run_under_the_policy(
+    page: Page, site: str, world: World
+) -> None:
+    """The Django admin (its lists, forms, inlines and the working-day calendar) and the API's
+    documentation page work under the strict Content-Security-Policy: nothing is refused, and
+    their scripts run."""
+    world.adam.is_staff = True
+    world.adam.is_superuser = True
+    world.adam.save(update_fields=["is_staff", "is_superuser"])
+    violations = policy_violations(page)
+    page.goto(f"{site}/admin/login/")
+    page.get_by_label("Username").fill("adam")
+    page.get_by_label("Password").fill("pw-adam-123")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    for path in (
+        "/admin/accounts/official/",
+        "/admin/accounts/agency/add/",
+        "/admin/accounts/dutyshift/add/",
+        "/admin/calendar/",
+        "/admin/axes/accessattempt/",
+    ):
+        assert (response := page.goto(f"{site}{path}")) is not None
+        assert response.status == 200, path
+    page.goto(f"{site}/admin/accounts/official/{world.rita.pk}/change/")
+    appointments = page.locator(".dynamic-appointments")
+    expect(appointments).to_have_count(1)
+    page.locator(".add-row a").click()
+    expect(appointments).to_have_count(2)  # the admin's inlines.js ran
+    page.goto(f"{site}/api/v1/docs")
+    expect(page.locator(".opblock").first).to_be_visible()  # Swagger UI drew the API
+    assert not violations, "\n".join(violations)

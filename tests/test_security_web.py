@@ -1,18 +1,218 @@
-"""The sign-in locked after repeated failures (docs/security.md)."""
+"""The defences around the access gate (docs/security.md): the headers of every response and a
+page markup that the strict Content-Security-Policy lets run whole; the sign-in locked after
+repeated failures."""
 
 from __future__ import annotations
 
+import runpy
 from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
+import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import World
-from tests.test_refusals import database_state
+from tergeu.accounts.models import Official
+from tests.conftest import ApiClient, World, open_case
+from tests.test_refusals import assert_error, database_state
+from tests.test_web import case_url, web
 
+SETTINGS = Path(__file__).resolve().parent.parent / "tergeu" / "settings.py"
 LOGIN = reverse("web:login")
+
+
+def directives(policy: str) -> dict[str, str]:
+    """A Content-Security-Policy as {directive: its sources}."""
+    pairs = (part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    return {name: sources for name, sources in pairs}
+
+
+def assert_protected(response: Any) -> None:
+    """The headers every response carries, whatever served it."""
+    policy = directives(response["Content-Security-Policy"])
+    assert policy["default-src"] == "'self'"
+    assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+    assert policy["form-action"] == "'self'"
+    assert "unsafe" not in response["Content-Security-Policy"]
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    for feature in ("camera=()", "microphone=()", "geolocation=()"):
+        assert feature in response["Permissions-Policy"]
+
+
+def test_web_pages_carry_the_headers(world: World) -> None:
+    anonymous = web().get(LOGIN)
+    assert anonymous.status_code == 200
+    assert_protected(anonymous)
+    signed_in = web(world.rita).get(reverse("web:my_cases"))
+    assert signed_in.status_code == 200
+    assert_protected(signed_in)
+    assert signed_in["X-Frame-Options"] == "DENY"
+    missing = web(world.rita).get(case_url(999999))
+    assert missing.status_code == 404
+    assert_protected(missing)
+
+
+def test_api_responses_carry_the_headers(world: World) -> None:
+    answer = ApiClient(world.rita).get("/me")
+    assert answer.status_code == 200, answer.content
+    assert_protected(answer)
+    refused = Client().get("/api/v1/me")
+    assert_error(refused, 401, "unauthenticated")
+    assert_protected(refused)
+
+
+def test_static_files_carry_the_headers(settings: Any) -> None:
+    # WhiteNoise serves from the finders here, as after `collectstatic` on a server.
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    stylesheet = Client().get("/static/web/app.css")
+    assert stylesheet.status_code == 200
+    assert_protected(stylesheet)
+
+
+def test_a_pdf_may_be_shown_but_not_framed(world: World) -> None:
+    """Chrome draws a PDF in a page of its own with inline styles, which the strict policy would
+    leave blank: a PDF's policy only forbids framing it."""
+    case = open_case(world)
+    document = web(world.alice).get(reverse("web:act_document", args=[case.pk, 1]))
+    assert document.status_code == 200
+    assert document["Content-Type"] == "application/pdf"
+    assert document["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert document["X-Content-Type-Options"] == "nosniff"
+
+
+def test_https_is_required_and_remembered(settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    plain = Client().get(LOGIN)
+    assert plain.status_code == 301
+    assert plain["Location"] == "https://testserver/login/"
+    secure = Client().get(LOGIN, secure=True)
+    assert secure.status_code == 200
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    # Behind a proxy that terminates TLS, its header tells that the client used HTTPS.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxied = Client().get(LOGIN, headers={"x-forwarded-proto": "https"})
+    assert proxied.status_code == 200
+    assert "Strict-Transport-Security" in proxied
+
+
+def server_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
+    """The settings module as a server without TERGEU_DEV reads it."""
+    monkeypatch.delenv("TERGEU_DEV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "a-server-key-for-this-test-only")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS))
+
+
+def test_a_server_sends_cookies_and_pages_over_https_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = server_settings(monkeypatch)
+    assert server["SECURE_SSL_REDIRECT"] is True
+    assert server["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
+    assert server["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert server["SECURE_PROXY_SSL_HEADER"] is None
+    for cookie in ("SESSION_COOKIE", "CSRF_COOKIE"):
+        assert server[f"{cookie}_SECURE"] is True
+        assert server[f"{cookie}_HTTPONLY"] is True
+        assert server[f"{cookie}_SAMESITE"] == "Lax"
+    proxied = server_settings(
+        monkeypatch, SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO", SECURE_SSL_REDIRECT="0"
+    )
+    assert proxied["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert proxied["SECURE_SSL_REDIRECT"] is False
+
+
+def test_cookies_are_kept_from_scripts_and_other_sites(world: World, settings: Any) -> None:
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    client = Client()
+    client.get(LOGIN, secure=True)
+    signed_in = client.post(LOGIN, {"username": "rita", "password": "pw-rita-123"}, secure=True)
+    assert signed_in.status_code == 302
+    for name in ("sessionid", "csrftoken"):
+        cookie = client.cookies[name]
+        assert cookie["httponly"] is True, name
+        assert cookie["secure"] is True, name
+        assert cookie["samesite"] == "Lax", name
+
+
+class Markup(HTMLParser):
+    """What in a page the strict policy would refuse: a script written into the page, an
+    event-handler attribute, a style attribute or element, a javascript: address."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "script" and "src" not in named and named.get("type") != "application/json":
+            self.refused.append(f"inline <script> {attrs}")
+        if tag == "style":
+            self.refused.append("<style> element")
+        for name, value in attrs:
+            if name.startswith("on") or name == "style":
+                self.refused.append(f"<{tag} {name}={value!r}>")
+            if name in {"href", "src", "action"} and (value or "").lower().startswith(
+                "javascript:"
+            ):
+                self.refused.append(f"<{tag} {name}={value!r}>")
+
+
+def refused_markup(html: str) -> list[str]:
+    parser = Markup()
+    parser.feed(html)
+    return parser.refused
+
+
+def test_the_markup_check_finds_what_the_policy_refuses() -> None:
+    found = refused_markup(
+        '<script>alert(1)</script><script src="/s.js"></script>'
+        '<script type="application/json" id="d">{}</script>'
+        '<a href="#" onclick="go()">x</a><span style="width: 3%"></span><style>p{}</style>'
+        '<a href="javascript:go()">y</a>'
+    )
+    assert len(found) == 5, found
+
+
+def test_no_workspace_page_has_inline_script_or_style(world: World) -> None:
+    """Every role's workspace, filled with a case, a client, a seized item, a covert request,
+    a trial and a sentence, and the statistics with their charts, in every language."""
+    from tests.test_browser import _workspaces
+
+    pages = _workspaces(world)
+    problems: list[str] = []
+    checked = 0
+    for username, paths in pages.items():
+        official = Official.objects.get(username=username) if username else None
+        for language in ("kk", "ru", "en"):
+            client = web(official, language)
+            for path in paths:
+                page = client.get(path)
+                assert page.status_code == 200, (username, path, page.status_code)
+                html = page.content.decode()
+                problems += [f"{username} {path}: {p}" for p in refused_markup(html)]
+                checked += 1
+    assert not problems, "\n".join(problems)
+    assert checked == 3 * sum(len(paths) for paths in pages.values())
+    chart = web(Official.objects.get(username="anna")).get(pages["anna"][0]).content.decode()
+    # The charts are drawn, a bar's length its rect's width rather than a style attribute.
+    assert '<svg class="bar" aria-hidden="true" focusable="false"><rect width="100%"' in chart
+    assert '<svg class="bar before"' in chart
+
+
+# The sign-in lockout.
 
 
 def sign_in(client: Client, username: str, password: str, **extra: Any) -> Any:
