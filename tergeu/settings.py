@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tergeu.access.audit.remember_address",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tergeu.web.security.session_limits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -234,7 +235,10 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEV_MODE)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEV_MODE)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A session ends this many seconds after signing in however active it is, and after this many
+# minutes without a request (tergeu.web.security.session_limits).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+TERGEU_SESSION_IDLE_MINUTES = env_int("TERGEU_SESSION_IDLE_MINUTES", 30)
 
 # HTTPS: plain-HTTP requests are redirected and browsers told to use HTTPS only (HSTS), outside
 # dev mode. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the request header

@@ -54,7 +54,8 @@ class Desk:
 
     def workspace(self, who: Official, path: str) -> Page:
         """`who` at their workspace `path`: signed in at their first visit in the scenario, and
-        a screenshot of the page kept then."""
+        again whenever their session has ended while the scenario's clock moved on (half an hour
+        without a request ends it); a screenshot of the page kept at the first visit."""
         page = self.pages.get(who.pk)
         first = page is None
         if page is None:
@@ -64,6 +65,10 @@ class Desk:
             self.pages[who.pk] = page
         if not (first and page.url == f"{self.site}{path}"):
             page.goto(f"{self.site}{path}")
+            if page.url.startswith(f"{self.site}/login/"):
+                expect(page.get_by_role("status")).to_contain_text("You were signed out")
+                sign_in(page, self.site, who.username)
+                page.goto(f"{self.site}{path}")
         if first:
             self.screenshots += 1
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)

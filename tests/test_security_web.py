@@ -1,20 +1,23 @@
 """The defences around the access gate (docs/security.md): the headers of every response and a
 page markup that the strict Content-Security-Policy lets run whole; the sign-in locked after
-repeated failures."""
+repeated failures; a session's idle and absolute limits, and its end on a password change; the
+limits of an upload through the web form."""
 
 from __future__ import annotations
 
 import runpy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from tergeu import clock
 from tergeu.accounts.models import Official
 from tests.conftest import ApiClient, World, open_case
 from tests.test_refusals import assert_error, database_state
@@ -22,6 +25,7 @@ from tests.test_web import case_url, web
 
 SETTINGS = Path(__file__).resolve().parent.parent / "tergeu" / "settings.py"
 LOGIN = reverse("web:login")
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def directives(policy: str) -> dict[str, str]:
@@ -312,3 +316,121 @@ def test_the_lockout_speaks_the_readers_language(world: World) -> None:
     kazakh = sign_in(Client(headers={"accept-language": "kk"}), "rita", "pw-rita-123")
     assert kazakh.status_code == 429
     assert "Too many failed attempts" not in kazakh.content.decode()
+
+
+# The session's limits.
+
+
+def signed_in_at(world: World, at: datetime) -> Client:
+    with clock.frozen(at):
+        return web(world.rita)
+
+
+def get_at(client: Client, at: datetime, path: str = "/") -> Any:
+    with clock.frozen(at):
+        return client.get(path)
+
+
+def test_a_session_ends_after_the_idle_limit(world: World) -> None:
+    client = signed_in_at(world, T0)
+    # Each request restarts the idle count: an hour in steps of 29 minutes is fine.
+    for minutes in (29, 58):
+        assert get_at(client, T0 + timedelta(minutes=minutes)).status_code == 200
+    idle = get_at(client, T0 + timedelta(minutes=58 + 30))
+    assert idle.status_code == 302
+    assert idle["Location"].startswith(LOGIN)
+    with clock.frozen(T0 + timedelta(minutes=58 + 30)):
+        page = client.get(idle["Location"])
+    assert "You were signed out after 30 minutes without activity" in page.content.decode()
+    # The session is gone, not only refused at that moment.
+    assert get_at(client, T0 + timedelta(minutes=59)).status_code == 302
+
+
+def test_the_idle_limit_is_a_setting(world: World, settings: Any) -> None:
+    settings.TERGEU_SESSION_IDLE_MINUTES = 5
+    client = signed_in_at(world, T0)
+    assert get_at(client, T0 + timedelta(minutes=4, seconds=59)).status_code == 200
+    assert get_at(client, T0 + timedelta(minutes=9, seconds=58)).status_code == 200
+    # Five minutes to the second after the last request, the session is over.
+    assert get_at(client, T0 + timedelta(minutes=14, seconds=58)).status_code == 302
+
+
+def test_a_session_ends_after_the_absolute_limit_however_active(world: World) -> None:
+    client = signed_in_at(world, T0)
+    at = T0
+    while at < T0 + timedelta(hours=7, minutes=40):
+        at += timedelta(minutes=20)
+        assert get_at(client, at).status_code == 200, at
+    ended = get_at(client, T0 + timedelta(hours=8))
+    assert ended.status_code == 302
+    with clock.frozen(T0 + timedelta(hours=8)):
+        page = client.get(ended["Location"])
+    assert "a session lasts 8 hours" in page.content.decode()
+
+
+def test_an_ended_session_is_refused_by_the_api_too(world: World) -> None:
+    client = signed_in_at(world, T0)
+    assert get_at(client, T0 + timedelta(minutes=10), "/api/v1/me").status_code == 200
+    assert_error(get_at(client, T0 + timedelta(minutes=41), "/api/v1/me"), 401, "unauthenticated")
+
+
+def test_api_tokens_get_no_session(world: World) -> None:
+    answer = ApiClient(world.rita).get("/me")
+    assert answer.status_code == 200
+    assert "sessionid" not in answer.cookies
+
+
+def test_a_password_change_ends_the_other_sessions(world: World) -> None:
+    phone, laptop = web(world.rita), web(world.rita)
+    assert phone.get("/").status_code == 200
+    assert laptop.get("/").status_code == 200
+    world.rita.is_staff = True
+    world.rita.save(update_fields=["is_staff"])
+    changed = laptop.post(
+        reverse("admin:password_change"),
+        {
+            "old_password": "pw-rita-123",
+            "new_password1": "a-new-Passphrase-2026",
+            "new_password2": "a-new-Passphrase-2026",
+        },
+    )
+    assert changed.status_code == 302, changed.content
+    # The session that changed it goes on; the other one is over.
+    assert laptop.get("/").status_code == 200
+    assert phone.get("/").status_code == 302
+    assert sign_in(Client(), "rita", "pw-rita-123").status_code == 200
+    assert sign_in(Client(), "rita", "a-new-Passphrase-2026").status_code == 302
+
+
+def test_a_password_set_by_the_administrator_ends_every_session(world: World) -> None:
+    client = web(world.rita)
+    assert client.get("/").status_code == 200
+    world.rita.set_password("set-by-the-Administrator-1")
+    world.rita.save(update_fields=["password"])
+    assert client.get("/").status_code == 302
+
+
+# Uploads through the web form: the service's limits, with nothing written when refused.
+
+
+def written_beside_the_access_log() -> dict[str, object]:
+    """The database's state but for the access log's records: opening the case to post on it
+    is logged."""
+    return {k: v for k, v in database_state().items() if not k.startswith("access.")}
+
+
+def test_web_uploads_keep_to_the_size_and_the_types(world: World, settings: Any) -> None:
+    case = open_case(world)
+    alice = web(world.alice)
+    url = reverse("web:attachment_new", args=[case.pk])
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    before = written_beside_the_access_log()
+    too_large = alice.post(url, {"file": SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" * 200)})
+    assert too_large.status_code == 413
+    assert "larger than the limit of 1024 bytes" in too_large.content.decode()
+    program = alice.post(url, {"file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00" + b"\x00" * 60)})
+    assert program.status_code == 415
+    assert "are not accepted" in program.content.decode()
+    assert written_beside_the_access_log() == before
+    accepted = alice.post(url, {"file": SimpleUploadedFile("note.txt", b"a short note")})
+    assert accepted.status_code == 302

@@ -1,6 +1,6 @@
 """The defences around the access gate: the headers every response carries (a strict
-Content-Security-Policy among them), and the page shown when django-axes locks the sign-in after
-repeated failures (docs/security.md)."""
+Content-Security-Policy among them), the page shown when django-axes locks the sign-in after
+repeated failures, and the two limits of a signed-in session (docs/security.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
+
+from tergeu import clock
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -80,3 +85,67 @@ def signin_locked(
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     context = {"form": form, "locked": locked, "next": request.POST.get("next", "")}
     return render(request, "web/login.html", context, status=429)
+
+
+# The session's clock, in whole seconds of tergeu.clock: when its holder signed in and when a
+# request last came with it.
+SIGNED_IN_AT = "tergeu_signed_in_at"
+SEEN_AT = "tergeu_seen_at"
+# The last request's time is written at most once a minute: the idle limit is counted in minutes,
+# and a session written on every request would cost a database write per page.
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def _seconds_now() -> int:
+    return int(clock.now().timestamp())
+
+
+def session_clock_start(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """Receiver of Django's `user_logged_in`: signing in happens in Django's code (the sign-in
+    page, the admin's, the test client's `force_login`), so its signal starts the clock."""
+    if request is not None and hasattr(request, "session"):
+        now = _seconds_now()
+        request.session[SIGNED_IN_AT] = now
+        request.session[SEEN_AT] = now
+
+
+def session_end_reason(session: SessionBase, now: int) -> str | None:
+    """Why a signed-in session is over at `now`, or None while it lasts: SESSION_COOKIE_AGE after
+    signing in whatever was done since, or TERGEU_SESSION_IDLE_MINUTES after its last request."""
+    signed_in = session.setdefault(SIGNED_IN_AT, now)
+    seen = session.setdefault(SEEN_AT, now)
+    if now - signed_in >= settings.SESSION_COOKIE_AGE:
+        hours = settings.SESSION_COOKIE_AGE // 3600
+        return ngettext(
+            "You were signed out: a session lasts %(hours)d hour. Sign in again.",
+            "You were signed out: a session lasts %(hours)d hours. Sign in again.",
+            hours,
+        ) % {"hours": hours}
+    minutes = settings.TERGEU_SESSION_IDLE_MINUTES
+    if now - seen >= minutes * 60:
+        return ngettext(
+            "You were signed out after %(minutes)d minute without activity. Sign in again.",
+            "You were signed out after %(minutes)d minutes without activity. Sign in again.",
+            minutes,
+        ) % {"minutes": minutes}
+    return None
+
+
+def session_limits(get_response: Handler) -> Handler:
+    """Middleware: a signed-in session ends after TERGEU_SESSION_IDLE_MINUTES without a request,
+    and SESSION_COOKIE_AGE after signing in however active it was; the next page is then the
+    sign-in page, saying why. Requests with an API token carry no session and pass untouched."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY in session:
+            now = _seconds_now()
+            reason = session_end_reason(session, now)
+            if reason is not None:
+                logout(request)
+                messages.warning(request, reason)
+            elif now - session[SEEN_AT] >= SEEN_RESOLUTION_SECONDS:
+                session[SEEN_AT] = now
+        return get_response(request)
+
+    return middleware
