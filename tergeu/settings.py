@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tergeu.statistics",
     "tergeu.web",
     "tergeu.demo",
+    "tergeu.api",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tergeu.access.audit.remember_address",
+    # The API under faults: 503 when the database is away, retries made safe by a key.
+    "tergeu.api.idempotency.ApiFaults",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tergeu.web.security.session_limits",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
