@@ -88,6 +88,10 @@ INSTALLED_APPS = [
     "tergeu.web",
     "tergeu.demo",
     "tergeu.api",
+    # The second factor of officials' sign-in (tergeu/web/two_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +109,8 @@ MIDDLEWARE = [
     "tergeu.api.idempotency.ApiFaults",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tergeu.web.security.session_limits",
+    "django_otp.middleware.OTPMiddleware",
+    "tergeu.web.two_factor.second_factor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -241,6 +247,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # A session ends this many seconds after signing in however active it is, and after this many
 # minutes without a request (tergeu.web.security.session_limits).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+
+# The second factor (TOTP, with recovery codes) every official must pass after the password;
+# off in dev mode, where the demo's officials sign in with a password alone.
+TERGEU_OTP_REQUIRED = env_bool("TERGEU_OTP_REQUIRED", not DEV_MODE)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "tergeu")
 TERGEU_SESSION_IDLE_MINUTES = env_int("TERGEU_SESSION_IDLE_MINUTES", 30)
 
 # HTTPS: plain-HTTP requests are redirected and browsers told to use HTTPS only (HSTS), outside

@@ -84,13 +84,16 @@ def _report(official: Official) -> list[Any]:
     return [CrimeReport.objects.filter(agency__appointments__official=official)[0].pk]
 
 
-OPEN = {"stranger": 200, "nobody": 200}  # every signed-in person has one
 PAGES: dict[str, Page] = {
     "login": Page("investigator", owner_status=302, stranger=302, nobody=302),
     "logout": Page("investigator", owner_status=302, stranger=302, nobody=302, method="post"),
-    "my_cases": Page("investigator", **OPEN),
-    "my_queue": Page("investigating_judge", **OPEN),
-    "my_inbox": Page("investigator", **OPEN),
+    # The second factor: enrolment is open to anyone signed in; the code is asked of those
+    # enrolled (the others are sent to enrol).
+    "otp_setup": Page("investigator", stranger=200, nobody=200),
+    "otp_verify": Page("investigator", owner_status=302, stranger=302, nobody=302),
+    "my_cases": Page("investigator", stranger=200, nobody=200),
+    "my_queue": Page("investigating_judge", stranger=200, nobody=200),
+    "my_inbox": Page("investigator", stranger=200, nobody=200),
     "supervision": Page("prosecutor"),
     "unit": Page("investigation_head"),
     "execution_orders": Page("penitentiary_officer"),

@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from tergeu.accounts.models import Official
 from tergeu.accounts.services import token_official
 from tergeu.errors import AppError, InvalidInput
+from tergeu.web.two_factor import verified as second_factor_passed
 
 
 class TokenAuth(HttpBearer):
@@ -33,7 +34,7 @@ class BrowserSessionAuth(SessionAuth):
     without one (no or a bad bearer token) is told 401, not that a CSRF token is missing."""
 
     def __call__(self, request: HttpRequest) -> Any:
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or not second_factor_passed(request):
             return None
         return super().__call__(request)
 

@@ -10,6 +10,7 @@ from tergeu.web import (
     execution,
     persons,
     statistics,
+    two_factor,
     unit,
     views,
 )
@@ -22,6 +23,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("2fa/", two_factor.verify, name="otp_verify"),
+    path("2fa/setup/", two_factor.setup, name="otp_setup"),
     path("", views.my_cases, name="my_cases"),
     path("queue/", views.my_queue, name="my_queue"),
     path("inbox/", views.my_inbox, name="my_inbox"),
