@@ -24,7 +24,7 @@ def _required(settings: Any) -> None:
 
 
 def sign_in(username: str) -> Client:
-    client = Client()
+    client = Client(headers={"accept-language": "en"})
     response = client.post(
         reverse("web:login"), {"username": username, "password": f"pw-{username}-123"}
     )
