@@ -55,6 +55,7 @@ class Tally:
     retries: int = 0
     lost: int = 0  # connections cut or refused
     unavailable: int = 0  # 503 database_unavailable
+    errors: Counter[int] = field(default_factory=Counter)  # other 5xx answers, by status
     acked_notes: dict[str, tuple[int, int]] = field(default_factory=dict)  # marker → (case, seq)
     tried_notes: set[str] = field(default_factory=set)
     acked_reports: dict[str, int] = field(default_factory=dict)  # marker → report id
@@ -66,8 +67,8 @@ class Tally:
 class Server:
     """gunicorn serving tergeu on a free port, restartable."""
 
-    def __init__(self, env: dict[str, str], workers: int) -> None:
-        self.env, self.workers = env, workers
+    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+        self.env, self.workers, self.log = env, workers, log
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -80,14 +81,15 @@ class Server:
                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
                 "--timeout", "30", "--graceful-timeout", "2", "--log-level", "warning",
             ],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log.open("ab"),
         )  # fmt: skip
-        for _ in range(100):
+        deadline = time.monotonic() + 120  # a loaded machine boots Django slowly
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/status/", timeout=2):
                     return
             except (OSError, urllib.error.HTTPError):
-                time.sleep(0.1)
+                time.sleep(0.2)
         raise RuntimeError("the server did not start")
 
     def workers_pids(self) -> list[int]:
@@ -132,6 +134,8 @@ def call(url: str, token: str, body: dict[str, Any], key: str, tally: Tally) -> 
                 raise RuntimeError(f"{url}: {error.code} {error.read()[:300]!r}") from error
             with tally.lock:
                 tally.unavailable += error.code == 503
+                if error.code != 503:
+                    tally.errors[error.code] += 1
         except (OSError, ValueError):  # refused, reset, cut off mid-answer
             with tally.lock:
                 tally.lost += 1
@@ -199,7 +203,12 @@ def chaos(
             if random.random() < 0.1:
                 server.kill()
                 log["server killed"] += 1
-                server.start()
+                while not stop.is_set():
+                    try:
+                        server.start()
+                        break
+                    except RuntimeError:
+                        server.kill()
             else:
                 pids = server.workers_pids()
                 if pids:
@@ -284,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         .values_list("pk", flat=True)[: args.cases]
     )
     connection.close()
-    server = Server(env, args.workers)
+    server_log = Path(tempfile.gettempdir()) / "tergeu-fault-server.log"
+    server_log.unlink(missing_ok=True)
+    server = Server(env, args.workers, server_log)
     server.start()
     scene = Scene(
         f"http://127.0.0.1:{server.port}/api/v1",
@@ -314,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  {elapsed:.0f} s: {tally.requests:,} requests ({tally.requests / elapsed:.0f}/s), "
         f"{tally.retries:,} retries, {tally.lost:,} connections lost, {tally.unavailable:,} "
-        f"answered 503; {dict(log) or 'no faults'}"
+        f"answered 503, other 5xx {dict(tally.errors) or 0}; {dict(log) or 'no faults'}"
     )
     print(
         f"  committed and acknowledged: {len(tally.acked_notes):,} notes on {len(scene.cases)} "
@@ -322,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for problem in problems:
         print(f"PROBLEM {problem}")
+    print(f"  the server's log: {server_log}")
     print("OK" if not problems else f"FAILED: {len(problems)} problems")
     return 1 if problems else 0
 
