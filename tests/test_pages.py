@@ -38,6 +38,7 @@ class Page:
     stranger: int = 404
     nobody: int = 404
     method: str = "get"  # a page that only takes a form: an empty one is posted
+    anonymous: int = 302  # to the sign-in page
 
 
 def _case(official: Official) -> list[Any]:
@@ -89,6 +90,14 @@ PAGES: dict[str, Page] = {
     "logout": Page("investigator", owner_status=302, stranger=302, nobody=302, method="post"),
     # The second factor: enrolment is open to anyone signed in; the code is asked of those
     # enrolled (the others are sent to enrol).
+    # Signing in with the certificate key: open to anyone, as the sign-in page is; it takes
+    # JSON (an empty form is refused as such).
+    "certificate_challenge": Page(
+        "investigator", stranger=200, nobody=200, method="post", anonymous=200
+    ),
+    "certificate_sign_in": Page(
+        "investigator", owner_status=400, stranger=400, nobody=400, method="post", anonymous=400
+    ),
     "otp_setup": Page("investigator", stranger=200, nobody=200),
     "otp_verify": Page("investigator", owner_status=302, stranger=302, nobody=302),
     "my_cases": Page("investigator", stranger=200, nobody=200),
@@ -171,7 +180,7 @@ def test_each_visitor_gets_the_answer_written_for_each_page(db: Any) -> None:
                 ("anonymous", None),
             )
         }
-        anonymous = 200 if name == "login" else 302  # the sign-in page, or to it
+        anonymous = 200 if name == "login" else page.anonymous
         expected = {
             "owner": page.owner_status,
             "stranger": page.stranger,

@@ -35,6 +35,9 @@ from tergeu.accounts.models import Appointment, Official
 
 Handler = Callable[[HttpRequest], HttpResponseBase]
 RECOVERY_CODES = 10
+# Set by signing in with the certificate key (tergeu/web/certificate.py): that is itself a
+# second factor (the key on its token, behind its PIN).
+PKI_SESSION_KEY = "tergeu_signed_in_with_certificate"
 # Pages an unverified session may open: these, signing out, the language switch, and what
 # anyone may open without signing in.
 OPEN_PREFIXES = ("/2fa/", "/logout/", "/login/", "/i18n/", "/static/", "/status/", "/verify/")
@@ -50,7 +53,9 @@ def required(user: Any) -> bool:
 
 def verified(request: HttpRequest) -> bool:
     user = request.user
-    return not required(user) or bool(getattr(user, "is_verified", lambda: False)())
+    if not required(user) or request.session.get(PKI_SESSION_KEY):
+        return True
+    return bool(getattr(user, "is_verified", lambda: False)())
 
 
 def second_factor(get_response: Handler) -> Handler:

@@ -3,6 +3,7 @@ from django.urls import path
 
 from tergeu.web import (
     audit,
+    certificate,
     court,
     covert,
     defence,
@@ -23,6 +24,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/certificate/challenge/", certificate.challenge, name="certificate_challenge"),
+    path("login/certificate/", certificate.sign_in, name="certificate_sign_in"),
     path("2fa/", two_factor.verify, name="otp_verify"),
     path("2fa/setup/", two_factor.setup, name="otp_setup"),
     path("", views.my_cases, name="my_cases"),

@@ -1,7 +1,9 @@
 // Signing an act's document with the official's own signing application (NCALayer, on the
 // official's computer at wss://127.0.0.1:13579/): the server prepares the document and keeps
 // it, NCALayer makes a detached CMS over the bytes the server gave, the server verifies and
-// embeds it (docs/signing.md). Forms with data-mode="server" are posted as they are.
+// embeds it (docs/signing.md). Forms with data-mode="server" are posted as they are. The sign-in
+// page's certificate form works the same way: its challenge is signed, and the answer says
+// where to go next.
 (function () {
   "use strict";
   var NCALAYER = "wss://127.0.0.1:13579/";
@@ -58,13 +60,20 @@
     }
     event.preventDefault();
     var lang = form.querySelector("input[name=lang]").value;
+    var next = form.querySelector("input[name=next]");
     var status = form.querySelector(".sign-status");
     var button = form.querySelector("button");
     button.disabled = true;
     post(form, form.dataset.prepare, { lang: lang })
       .then(function (prepared) { return ncalayer(prepared.data); })
-      .then(function (cms) { return post(form, form.dataset.sign, { lang: lang, cms: cms }); })
-      .then(function () { window.location.reload(); })
+      .then(function (cms) {
+        var body = { lang: lang, cms: cms };
+        if (next) { body.next = next.value; }
+        return post(form, form.dataset.sign, body);
+      })
+      .then(function (answer) {
+        if (answer && answer.next) { window.location.assign(answer.next); } else { window.location.reload(); }
+      })
       .catch(function (error) {
         status.textContent = form.dataset.failed + " " + error.message;
         button.disabled = false;
