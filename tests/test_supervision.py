@@ -191,5 +191,7 @@ def test_the_cost_does_not_grow_with_the_cases(world: World) -> None:
         one_more()
     many = queries(world.petra)
     assert len(few) == len(many), (few, many)
-    assert len(many) <= 10, many
+    # With the access log's chain: its head locked and moved, in a savepoint here (the test's
+    # transaction around the request), and the reader's break-glass grants looked up.
+    assert len(many) <= 15, many
     assert listing(world.petra)["count"] == 10
