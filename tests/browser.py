@@ -101,7 +101,7 @@ def sign_in(page: Page, site: str, username: str) -> None:
     page.goto(f"{site}/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(f"pw-{username}-123")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     # Each role lands on its own workspace (tergeu.web.context.landing).
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"/login/"))
