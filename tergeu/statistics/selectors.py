@@ -96,40 +96,50 @@ def facts(user: Official, filters: Filters, start: date, end: date) -> QuerySet[
     return _within(Fact.objects.filter(day__gte=start, day__lte=end), user, filters)
 
 
+# Where the filters apply: on the rollups (the case as of the act counted), or on rows of a
+# case (clocks, notifications: the case as it stands now).
+ROLLUP_FIELDS = {
+    "agency": "agency",
+    "region": "region",
+    "category": "category",
+    "article": "article",
+}
+CASE_FIELDS = {
+    "agency": "case__investigation_unit",
+    "region": "case__investigation_unit__region__code",
+    "category": "case__offence_category",
+    "article": "case__qualification_article",
+}
+
+
+def _filtered(
+    rows: QuerySet[Any], user: Official, filters: Filters, fields: dict[str, str]
+) -> QuerySet[Any]:
+    """`rows` in the reader's scope (their offices' bodies) and the filters."""
+    within = scope(user)
+    if within is not None:
+        rows = rows.filter(**{f"{fields['agency']}__in": Agency.objects.filter(within)})
+    if filters.agency_id:
+        rows = rows.filter(**{f"{fields['agency']}_id": filters.agency_id})
+    for name in ("region", "category", "article"):
+        value = getattr(filters, name)
+        if value:
+            rows = rows.filter(**{fields[name]: value})
+    return rows
+
+
 def _within(rows: QuerySet[Any], user: Official, filters: Filters) -> QuerySet[Any]:
     """`rows` (facts or occurrences) in the user's scope and the filters, without covert ones
     for those not cleared."""
-    within = scope(user)
-    if within is not None:
-        rows = rows.filter(agency__in=Agency.objects.filter(within))
     if not covert_cleared(user):
         rows = rows.exclude(indicator__in=COVERT)
-    if filters.region:
-        rows = rows.filter(region=filters.region)
-    if filters.agency_id:
-        rows = rows.filter(agency_id=filters.agency_id)
-    if filters.category:
-        rows = rows.filter(category=filters.category)
-    if filters.article:
-        rows = rows.filter(article=filters.article)
-    return rows
+    return _filtered(rows, user, filters, ROLLUP_FIELDS)
 
 
 def _of_cases(rows: QuerySet[Any], user: Official, filters: Filters) -> QuerySet[Any]:
     """`rows` that belong to a case (clocks, notifications) in the reader's scope and the
     filters, by the case as it stands now."""
-    within = scope(user)
-    if within is not None:
-        rows = rows.filter(case__investigation_unit__in=Agency.objects.filter(within))
-    if filters.region:
-        rows = rows.filter(case__investigation_unit__region__code=filters.region)
-    if filters.agency_id:
-        rows = rows.filter(case__investigation_unit_id=filters.agency_id)
-    if filters.category:
-        rows = rows.filter(case__offence_category=filters.category)
-    if filters.article:
-        rows = rows.filter(case__qualification_article=filters.article)
-    return rows
+    return _filtered(rows, user, filters, CASE_FIELDS)
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
