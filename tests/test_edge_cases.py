@@ -1,7 +1,7 @@
 """Edge cases of control and defence: a final decision on 29 February; a judge's decision that
 would put the notice to a person watched off beyond the law's year; a lawyer probing who takes
 part in a case through a complaint or the contacts endpoint; a delivery receipt that overtakes
-the worker; numbers out of range."""
+the worker; numbers out of range; files the API's schema said nothing of."""
 
 from __future__ import annotations
 
@@ -170,3 +170,39 @@ def test_an_out_of_range_number_is_refused_not_a_server_error(
     path = path.replace("{case}", str(case.pk))
     response = api.get(path) if method == "get" else api.post(path, body)
     assert response.status_code == 422, (response.status_code, response.content[:200])
+
+
+# --- what the schema says of a file -------------------------------------------------------
+
+
+def _openapi() -> dict[str, Any]:
+    schema: dict[str, Any] = Client().get("/api/v1/openapi.json").json()
+    return schema
+
+
+def test_every_successful_answer_declares_its_body(db: Any) -> None:
+    """A 2xx answer declared without content (`response={200: None}`) told clients, and the
+    fuzzing's content-type check, nothing of the PDF, ZIP or file they receive."""
+    undeclared = [
+        f"{method.upper()} {route} {status}"
+        for route, operations in _openapi()["paths"].items()
+        for method, operation in operations.items()
+        for status, answer in operation["responses"].items()
+        if status.startswith("2") and "content" not in answer
+    ]
+    assert undeclared == []
+
+
+def test_a_document_and_an_export_are_the_files_their_schema_declares(world: World) -> None:
+    case = Covert(world).case
+    alice = ApiClient(world.alice)
+    paths = _openapi()["paths"]
+    for route, path in (
+        ("/api/v1/cases/{case_id}/acts/{seq}/document", f"/cases/{case.pk}/acts/1/document"),
+        ("/api/v1/cases/{case_id}/export", f"/cases/{case.pk}/export?documents=false"),
+    ):
+        declared = paths[route]["get"]["responses"]["200"]
+        response = alice.get(path)
+        assert response.status_code == 200, route
+        assert list(declared["content"]) == [response["Content-Type"]]
+        assert response["Content-Disposition"], route

@@ -28,6 +28,7 @@ from tergeu.api.schemas import (
     current,
     deadline_out,
     errors,
+    file_answer,
     official_out,
 )
 from tergeu.attachments.selectors import attachment_download
@@ -417,6 +418,7 @@ def case_attachment_upload(
 @router.get(
     "/{case_id}/attachments/{seq}",
     response={200: None, **errors(404)},
+    openapi_extra=file_answer("*/*"),
     summary="Download an attachment",
 )
 def case_attachment_download(request: HttpRequest, case_id: int, seq: int) -> FileResponse:

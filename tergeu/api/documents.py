@@ -11,7 +11,7 @@ from ninja import Router
 from ninja.params.functions import Path
 
 from tergeu.access.models import Surface
-from tergeu.api.schemas import ID_MAX, current, errors
+from tergeu.api.schemas import ID_MAX, current, errors, file_answer
 from tergeu.documents.selectors import (
     Document,
     act_document,
@@ -33,6 +33,7 @@ def _pdf(document: Document) -> HttpResponse:
 @router.get(
     "/cases/{case_id}/acts/{seq}/document",
     response={200: None, **errors(404)},
+    openapi_extra=file_answer("application/pdf"),
     summary="The document of an act, as PDF",
 )
 def act_document_get(
@@ -54,6 +55,7 @@ def act_document_get(
 @router.get(
     "/cases/{case_id}/compartments/{number}/acts/{seq}/document",
     response={200: None, **errors(404)},
+    openapi_extra=file_answer("application/pdf"),
     summary="The document of an act of a covert compartment, as PDF",
 )
 def compartment_act_document_get(
@@ -77,6 +79,7 @@ def compartment_act_document_get(
 @router.get(
     "/reports/{report_id}/document",
     response={200: None, **errors(404)},
+    openapi_extra=file_answer("application/pdf"),
     summary="The protocol accepting a crime report, as PDF",
 )
 def report_document_get(

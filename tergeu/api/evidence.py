@@ -13,7 +13,7 @@ from pydantic import Field
 
 from tergeu.access.gate import access_case, access_log
 from tergeu.access.models import Surface
-from tergeu.api.schemas import current, errors
+from tergeu.api.schemas import current, errors, file_answer
 from tergeu.errors import NotFound
 from tergeu.evidence import services
 from tergeu.evidence.labels import evidence_label
@@ -122,6 +122,7 @@ def evidence_step(
 @router.get(
     "/cases/{case_id}/evidence/{number}/label",
     response={200: None, **errors(404)},
+    openapi_extra=file_answer("application/pdf"),
     summary="The label of an item of evidence (PDF, with a QR code)",
 )
 def evidence_label_get(request: HttpRequest, case_id: int, number: int) -> HttpResponse:

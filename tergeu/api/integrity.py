@@ -16,7 +16,7 @@ from tergeu_verify.checkpoint import checkpoint_body
 
 from tergeu.access.gate import access_case, access_compartment
 from tergeu.access.models import Surface
-from tergeu.api.schemas import current, errors
+from tergeu.api.schemas import current, errors, file_answer
 from tergeu.cases.models import Case, Compartment
 from tergeu.defence.disclosure import disclosed_act_check
 from tergeu.documents.services import language_check
@@ -205,6 +205,7 @@ def log_key(request: HttpRequest) -> dict[str, Any]:
 @router.get(
     "/{case_id}/export",
     response={200: None, **errors(404, 422)},
+    openapi_extra=file_answer("application/zip"),
     summary="The case's bundle (ZIP) as I may see it, for the offline verifier (docs/bundle.md)",
 )
 def case_export(
