@@ -294,6 +294,47 @@ REFUSALS = [
         422,
         "invalid_input",
     ),
+    # No zone is 16 hours from UTC, and PostgreSQL cannot store such an offset: it was a 500.
+    Refusal(
+        "performed_at_offset_of_no_zone",
+        "alice",
+        "POST",
+        CASE_ACTS,
+        lambda w: {
+            "kind": "note",
+            "payload": {"text": "x"},
+            "performed_at": "2024-01-01T10:00:00-16:11",
+        },
+        422,
+        "invalid_input",
+    ),
+    Refusal(
+        "received_at_offset_of_no_zone",
+        "rita",
+        "POST",
+        REPORTS,
+        lambda w: report_body(w, received_at="2024-01-01T10:00:00-16:11"),
+        422,
+        "invalid_input",
+    ),
+    # Year 1 at +05:00 is in year 0 at UTC, which Python cannot hold: the procedure engine's
+    # reading of the moment overflowed, a 500.
+    Refusal(
+        "payload_moment_before_year_1_in_utc",
+        "alice",
+        "POST",
+        CASE_ACTS,
+        act(
+            "detention",
+            party=f"iin:{VALID_IIN}",
+            detained_at="0001-01-01T00:00:00+05:00",
+            minor=False,
+            grounds="x",
+        ),
+        422,
+        "invalid_payload",
+        logged=1,
+    ),
     Refusal(
         "performed_in_future",
         "alice",

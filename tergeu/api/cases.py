@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params.functions import Query
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from tergeu import clock
 from tergeu.access.gate import access_case, access_log, holds_role, visible_cases
@@ -45,7 +45,7 @@ from tergeu.defence.disclosure import (
 from tergeu.defence.services import SERVICE_KINDS
 from tergeu.errors import InvalidInput
 from tergeu.evidence.services import SERVICE_KINDS as EVIDENCE_KINDS
-from tergeu.journal.kinds import KINDS
+from tergeu.journal.kinds import KINDS, Moment
 from tergeu.journal.models import Act
 from tergeu.journal.services import act_append, acts_judged
 from tergeu.procedure.state import from_json
@@ -135,7 +135,7 @@ class ActIn(Schema):
 
     kind: str = Field(examples=["note"])
     payload: dict[str, Any]
-    performed_at: AwareDatetime | None = None
+    performed_at: Moment | None = None
     person: PersonIn | None = None
     entity: EntityIn | None = None
 

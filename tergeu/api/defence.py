@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params.functions import Query
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from tergeu.access.gate import access_case, access_log, holds_role
 from tergeu.access.models import Surface
@@ -22,6 +22,7 @@ from tergeu.api.schemas import OFFSET_MAX, current, errors
 from tergeu.defence import services
 from tergeu.defence.models import DefenceAdmission, DisclosureLog
 from tergeu.errors import InvalidInput
+from tergeu.journal.kinds import Moment
 from tergeu.journal.models import Act
 
 router = Router(tags=["defence"])
@@ -32,33 +33,33 @@ class NoticeIn(Schema):
 
     register_number: str = Field(max_length=32, examples=["257511010000001"])
     client_iin: str = Field(max_length=12, examples=["900101300017"])
-    performed_at: AwareDatetime | None = None
+    performed_at: Moment | None = None
 
 
 class AppointmentIn(Schema):
     party: str = Field(max_length=16, examples=["iin:900101300017"])
     lawyer_id: int = Field(ge=1, le=2**63 - 1)
     grounds: str = Field("", max_length=4000)
-    performed_at: AwareDatetime | None = None
+    performed_at: Moment | None = None
 
 
 class EndIn(Schema):
     party: str = Field(max_length=16)
     lawyer_id: int = Field(ge=1, le=2**63 - 1)
     reasons: str = Field(max_length=4000)
-    performed_at: AwareDatetime | None = None
+    performed_at: Moment | None = None
 
 
 class MotionIn(Schema):
     party: str = Field(max_length=16)
     matter: str = Field(examples=["documents"])
     text: str = Field(max_length=4000)
-    performed_at: AwareDatetime | None = None
+    performed_at: Moment | None = None
 
 
 class ComplaintIn(Schema):
     grounds: str = Field(max_length=4000)
-    performed_at: AwareDatetime | None = None
+    performed_at: Moment | None = None
 
 
 class AdmissionOut(Schema):

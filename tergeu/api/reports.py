@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.params.functions import Query
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from tergeu.access.gate import access_log, access_report, visible_reports
 from tergeu.access.models import Surface
@@ -25,6 +25,7 @@ from tergeu.api.schemas import (
     errors,
 )
 from tergeu.errors import InvalidInput
+from tergeu.journal.kinds import Moment
 from tergeu.registry import services
 from tergeu.registry.models import CrimeReport, ReportStatus
 
@@ -35,11 +36,11 @@ class ReportIn(Schema):
     agency_id: int
     source: str = Field(examples=["written_statement"])
     summary: str
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     applicant: PersonIn | None = None
     applicant_entity: EntityIn | None = None
     event_place: str = ""
-    event_time: AwareDatetime | None = None
+    event_time: Moment | None = None
 
 
 class ReportOut(Schema):

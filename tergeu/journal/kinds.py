@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -48,6 +49,26 @@ Party = Annotated[str, StringConstraints(pattern=r"^(iin|bin):[0-9]{12}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 # A row id: what the database's 64-bit keys can hold (a larger number would crash the query).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+# A moment from outside (an act's, an event's, the end of a term): at an offset a time zone can
+# have (real zones lie within ±14:00 of UTC; PostgreSQL cannot store ±16:00), and a year or more
+# from the ends of Python's datetime (years 1 and 9999), where moving it to another offset or
+# adding a term to it overflows. Later checks say whether it makes sense for the act.
+MOMENT_OFFSET_MAX = timedelta(hours=14)
+MOMENT_EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+MOMENT_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _moment_check(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MOMENT_OFFSET_MAX:
+        raise ValueError("the UTC offset must lie within ±14:00")
+    if not MOMENT_EARLIEST <= value < MOMENT_LATEST:
+        raise ValueError("the moment must lie in the years 2 to 9998")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_moment_check)]
 
 
 class Payload(BaseModel):
@@ -298,7 +319,7 @@ Category = Literal["misdemeanour", "small", "medium", "grave", "especially_grave
 FIELD_TYPES: dict[str, Any] = {
     "text": Text,
     "party": Party,
-    "datetime": Annotated[AwareDatetime, Field(strict=False)],
+    "datetime": Annotated[Moment, Field(strict=False)],
     "date": Annotated[date, Field(strict=False)],
     "int": Annotated[int, Field(ge=0, le=2**31)],
     "bool": bool,
