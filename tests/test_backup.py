@@ -1,7 +1,8 @@
 """Backup and restore (scripts/backup.sh, scripts/restore.sh) on PostgreSQL: a case file with
 signed documents, an attachment and access-log entries is backed up while the database is in
 use, restored into an empty database and an empty document store, and proven there against
-the signed tree head kept with the backup. A backup whose dump was altered is refused."""
+the signed tree head and the access log's signed chain heads kept with the backup. A backup
+whose dump was altered is refused."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tergeu.access.models import AccessChain
 from tergeu.integrity.services import log_integrate
 from tests.conftest import ApiClient
 from tests.test_act_signing import covert, signed_everything  # noqa: F401 (a fixture)
@@ -45,6 +47,7 @@ def test_a_backup_restores_into_an_empty_database_and_verifies(
     alice = ApiClient(covert.world.alice)
     uploaded = alice.upload(f"/cases/{covert.case.pk}/attachments", "a.txt", b"the notes")
     assert uploaded.status_code == 201, uploaded.json()
+    assert alice.get(f"/cases/{covert.case.pk}").status_code == 200
     log_integrate()
     env = {
         "TERGEU_DEV": "1",
@@ -59,8 +62,13 @@ def test_a_backup_restores_into_an_empty_database_and_verifies(
     )
     assert made.returncode == 0, made.stderr
     assert sorted(p.name for p in backup.iterdir()) == [
-        "SHA256SUMS", "checkpoint.sig", "checkpoint.txt", "database.dump", "media.tar",
+        "SHA256SUMS", "access-heads.sig", "access-heads.txt", "checkpoint.sig", "checkpoint.txt",
+        "database.dump", "media.tar",
     ]  # fmt: skip
+    summed = (backup / "SHA256SUMS").read_text()
+    assert all(f"  {name}\n" in summed for name in ("access-heads.txt", "access-heads.sig"))
+    anchored = AccessChain.objects.filter(seq__gt=0).count()
+    assert anchored > 0
 
     target = f"{connection.settings_dict['NAME']}_restored"
     with connection.cursor() as cursor:
@@ -73,6 +81,7 @@ def test_a_backup_restores_into_an_empty_database_and_verifies(
         )
         assert restored.returncode == 0, restored.stdout + restored.stderr
         assert "the checkpoint in" not in restored.stdout  # no problem names it
+        assert f"against 1 checkpoint ({anchored} chain heads)" in restored.stdout
         assert "all verified" in restored.stdout
         assert "restored from" in restored.stdout
         assert (restored_media / "blobs").is_dir()

@@ -1,7 +1,9 @@
 """Tampering with what is stored, as someone with the database owner's rights or access to the
 file store could, is found by `manage.py verify`: an act edited, a node of the Merkle log, an
 access-log entry, a stored file's bytes, an attachment pointed at other bytes, a signed
-document put in the place of another act's. An untouched store verifies."""
+document put in the place of another act's. An untouched store verifies. An access-log chain
+cut short or rewritten with its head moved to match is consistent on its own, and found
+against the heads `log_checkpoint` anchored outside the database."""
 
 from __future__ import annotations
 
@@ -11,15 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
+from tergeu.access.anchor import heads_parse
+from tergeu.access.audit import access_append
+from tergeu.access.models import AccessChain, AccessLog, Surface
 from tergeu.attachments.models import Blob, CaseAttachment
 from tergeu.integrity.services import log_integrate
+from tergeu.journal.canonical import GENESIS_HASH, utc_text
 from tergeu.signing.models import SignedDocument
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, World, open_case
 from tests.test_act_signing import covert, signed_everything  # noqa: F401 (a fixture)
+from tests.test_audit import reads
 from tests.test_covert import Covert
 from tests.test_integrity import triggers_lifted
 
@@ -115,3 +123,132 @@ def test_tampering_is_found(tamper: Callable[[Covert], None], found: str, stored
     assert status == 1, out
     assert f"FAILED: {found}" in out.splitlines()[-1], out
     assert "PROBLEM " in out
+
+
+# --- the access log against its anchored heads ---------------------------------------------------
+
+
+def verify_access(*args: str) -> tuple[int, list[str]]:
+    """Run `verify_access_log`: its exit status and its PROBLEM lines."""
+    out = io.StringIO()
+    try:
+        call_command("verify_access_log", *args, stdout=out)
+        status = 0
+    except SystemExit as exit_:
+        status = int(exit_.code or 0)
+    lines = out.getvalue().splitlines()
+    assert lines[-1].startswith("verified "), lines
+    return status, [line for line in lines if line.startswith("PROBLEM ")]
+
+
+@pytest.fixture
+def anchored(world: World, tmp_path: Path) -> Path:
+    """Alice read her case 4 times and Petra twice; `log_checkpoint` anchored their heads in
+    the folder returned, and the log verifies against it."""
+    case = open_case(world, notes=0)
+    reads(ApiClient(world.alice), case, 4)
+    reads(ApiClient(world.petra), case, 2)
+    out = io.StringIO()
+    call_command("log_checkpoint", str(tmp_path), stdout=out)
+    assert "access-log heads of 2 chains written" in out.getvalue()
+    header, *lines = (tmp_path / "access-heads.txt").read_text().splitlines()
+    assert header.startswith("tergeu-access-heads/v1 ")
+    heads = AccessChain.objects.filter(seq__gt=0).order_by("official_id")
+    assert lines == [f"{h.official_id} {h.seq} {h.hash}" for h in heads]
+    assert sorted(h.seq for h in heads) == [2, 4]
+    assert verify_access("--checkpoint", str(tmp_path)) == (0, [])
+    return tmp_path
+
+
+def _label(folder: Path) -> str:
+    anchor = heads_parse((folder / "access-heads.txt").read_bytes())
+    return f"the checkpoint in {folder} ({utc_text(anchor.at)})"
+
+
+def _cut(world: World, keep: int) -> None:
+    """Remove Alice's entries after `keep` and move her chain's head back to match."""
+    _sql(
+        "DELETE FROM access_accesslog WHERE official_id = %s AND seq > %s",
+        [world.alice.pk, keep],
+        "access_accesslog",
+    )
+    last = AccessLog.objects.filter(official=world.alice, seq=keep).first()
+    AccessChain.objects.filter(official=world.alice).update(
+        seq=keep, hash=last.hash if last else GENESIS_HASH
+    )
+
+
+@pytest.mark.parametrize("keep", [2, 0])
+def test_a_chain_cut_with_its_head_moved_back_is_found_against_the_checkpoint(
+    keep: int, world: World, anchored: Path
+) -> None:
+    _cut(world, keep)
+    # On its own the shorter chain is consistent: this is what the anchor is for.
+    assert verify_access() == (0, [])
+
+    status, problems = verify_access("--checkpoint", str(anchored))
+
+    assert status == 1
+    assert problems == [
+        f"PROBLEM official {world.alice.pk}: the chain ends at entry {keep}, {_label(anchored)} "
+        "anchored 4: entries were removed and the head moved back"
+    ]
+
+
+def test_a_chain_rewritten_to_its_anchored_length_is_found(world: World, anchored: Path) -> None:
+    _cut(world, 2)
+    for _ in range(2):  # entries 3 and 4 again, chained and hashed as the server would
+        access_append(world.alice, surface=Surface.CLI, action="view_case")
+    assert verify_access() == (0, [])
+
+    status, problems = verify_access("--checkpoint", str(anchored))
+
+    fourth = AccessLog.objects.get(official=world.alice, seq=4)
+    assert status == 1
+    assert problems == [
+        f"PROBLEM official {world.alice.pk} entry 4 (id {fourth.pk}): its hash is not the one "
+        f"{_label(anchored)} anchored: the chain was rewritten"
+    ]
+
+
+def test_chains_that_grew_after_the_checkpoint_verify(world: World, anchored: Path) -> None:
+    case = open_case(world, notes=0)
+    reads(ApiClient(world.alice), case, 3)
+    reads(ApiClient(world.hector), case, 2)  # a chain the checkpoint does not hold
+
+    out = io.StringIO()
+    call_command("verify_access_log", "--checkpoint", str(anchored), stdout=out)
+
+    assert "against 1 checkpoint (2 chain heads)" in out.getvalue()
+    assert out.getvalue().rstrip().endswith(": 0 problems")
+
+
+def _forged(folder: Path) -> None:
+    """The heads rewritten to match Alice's chain cut to 2, the signature kept."""
+    body = (folder / "access-heads.txt").read_text()
+    (folder / "access-heads.txt").write_text(body.replace(" 4 ", " 2 "))
+
+
+def _signed_by_another_key(folder: Path) -> None:
+    _forged(folder)
+    key = ed25519.Ed25519PrivateKey.generate()
+    (folder / "access-heads.sig").write_bytes(key.sign((folder / "access-heads.txt").read_bytes()))
+
+
+@pytest.mark.parametrize("forge", [_forged, _signed_by_another_key], ids=lambda f: f.__name__)
+def test_altered_heads_fail_on_their_signature(
+    forge: Callable[[Path], None], world: World, anchored: Path
+) -> None:
+    _cut(world, 2)
+    forge(anchored)
+
+    with pytest.raises(CommandError, match="signature of access-heads.txt does not verify"):
+        call_command("verify_access_log", "--checkpoint", str(anchored), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("missing", ["access-heads.txt", "access-heads.sig"])
+def test_missing_heads_are_named(missing: str, anchored: Path) -> None:
+    (anchored / missing).unlink()
+
+    with pytest.raises(CommandError, match=f"no access-log heads .*{missing}$"):
+        call_command("verify_access_log", "--checkpoint", str(anchored), stdout=io.StringIO())

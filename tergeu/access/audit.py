@@ -2,7 +2,9 @@
 entry's hash is SHA-256 over its canonical bytes, which include the hash of the entry before
 it, and the chain's head (`AccessChain`) is updated in the same transaction. The database
 refuses UPDATE and DELETE on the entries (migration 0004), and `verify_access_log` recomputes
-every chain: an entry edited, removed or inserted, or a chain cut short, is named.
+every chain: an entry edited, removed or inserted, or a chain cut short, is named. A chain cut
+short with its head moved back is named against the heads anchored outside the database
+(`tergeu.access.anchor`).
 
 Where a read came from is the client's address, remembered for the request by
 `remember_address` (a middleware); reads from the command line have none."""
@@ -10,7 +12,7 @@ Where a read came from is the client's address, remembered for the request by
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from tergeu import clock
+from tergeu.access.anchor import Anchor
 from tergeu.access.models import AccessChain, AccessLog
 from tergeu.accounts.models import Official
 from tergeu.cases.models import Case
@@ -139,13 +142,43 @@ class Checked:
     chains: int
     entries: int
     problems: list[str]
+    anchored: int = 0  # chain heads held by the checkpoints checked against
 
 
-def verify_access_log() -> Checked:
+def _pins(anchors: Sequence[Anchor]) -> dict[int, dict[int, list[tuple[str, str]]]]:
+    """official id → {anchored length: [(hash, label)]}, from every anchor."""
+    pins: dict[int, dict[int, list[tuple[str, str]]]] = {}
+    for anchor in anchors:
+        for official_id, (length, digest) in anchor.heads.items():
+            pins.setdefault(official_id, {}).setdefault(length, []).append((digest, anchor.label))
+    return pins
+
+
+def _unreached(official_id: int, end: int, pins: dict[int, list[tuple[str, str]]]) -> list[str]:
+    """The anchored entries of a chain that ends at `end` and never reached them."""
+    problems = []
+    for length, held in sorted(pins.items()):
+        for _digest, label in held:
+            if end < length:
+                problems.append(
+                    f"official {official_id}: the chain ends at entry {end}, {label} anchored "
+                    f"{length}: entries were removed and the head moved back"
+                )
+            else:
+                problems.append(
+                    f"official {official_id}: entry {length}, anchored by {label}, is missing"
+                )
+    return problems
+
+
+def verify_access_log(anchors: Sequence[Anchor] = ()) -> Checked:
     """Recompute every official's chain against the stored entries and heads, reading the
-    entries once, in chain order."""
+    entries once, in chain order; and, for every chain head held by one of `anchors` (signed
+    heads kept outside the database, `tergeu.access.anchor`), require the chain to still reach
+    that entry with that hash."""
     problems: list[str] = []
     heads = {h.official_id: h for h in AccessChain.objects.all()}
+    pins = _pins(anchors)
     chains = entries = 0
     current: int | None = None
     prev, seq = GENESIS_HASH, 0
@@ -159,6 +192,7 @@ def verify_access_log() -> Checked:
                 f"official {official_id}: the chain ends at entry {seq}, its head says "
                 f"{head.seq}: entries were removed or the head was changed"
             )
+        problems.extend(_unreached(official_id, seq, pins.pop(official_id, {})))
 
     for entry in AccessLog.objects.order_by("official_id", "seq", "pk").iterator(chunk_size=5000):
         if entry.official_id != current:
@@ -174,6 +208,11 @@ def verify_access_log() -> Checked:
             problems.append(f"{where}: does not follow the entry before it")
         if entry_hash(entry) != entry.hash:
             problems.append(f"{where}: its content does not match its hash")
+        for digest, label in pins.get(entry.official_id, {}).pop(entry.seq, []):
+            if entry.hash != digest:
+                problems.append(
+                    f"{where}: its hash is not the one {label} anchored: the chain was rewritten"
+                )
         prev, seq = entry.hash, entry.seq
     if current is not None:
         end_of_chain(current)
@@ -182,4 +221,6 @@ def verify_access_log() -> Checked:
             problems.append(
                 f"official {official_id}: the head says {head.seq} entries, none are stored"
             )
-    return Checked(chains, entries, problems)
+    for official_id, pinned in sorted(pins.items()):
+        problems.extend(_unreached(official_id, 0, pinned))
+    return Checked(chains, entries, problems, sum(len(a.heads) for a in anchors))

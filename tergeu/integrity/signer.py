@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.x509 import load_pem_x509_certificate
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from tergeu_verify.checkpoint import ECDSA_P256, ED25519, key_id
+from tergeu_verify.checkpoint import ALGORITHMS, ECDSA_P256, ED25519, key_id, signature_valid
 
 
 @runtime_checkable
@@ -113,3 +116,36 @@ def log_signer() -> LogSigner:
 
 def signer_key_id(signer: LogSigner) -> str:
     return key_id(signer.public_key_der())
+
+
+def public_key_read(path: str | os.PathLike[str]) -> bytes:
+    """A public key (or an X.509 certificate's) from a PEM file, as DER; ValueError when the
+    file holds neither."""
+    data = Path(path).read_bytes()
+    key: PublicKeyTypes
+    try:
+        if b"CERTIFICATE" in data:
+            key = load_pem_x509_certificate(data).public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a PEM public key or certificate ({exc})") from exc
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def trusted_keys(earlier: Iterable[str | os.PathLike[str]] = ()) -> dict[str, bytes]:
+    """The keys whose signatures on what the log signed are accepted, by key id: the configured
+    signer's, and earlier log keys from PEM files (`public_key_read`)."""
+    own = log_signer().public_key_der()
+    return {key_id(der): der for der in [own, *map(public_key_read, earlier)]}
+
+
+def signed_by_trusted(trusted: Mapping[str, bytes], data: bytes, signature: bytes) -> bool:
+    """Whether `signature` over `data` verifies with one of the trusted keys."""
+    return any(
+        signature_valid(algorithm, key, data, signature)
+        for key in trusted.values()
+        for algorithm in ALGORITHMS
+    )

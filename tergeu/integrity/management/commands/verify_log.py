@@ -8,30 +8,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
-from cryptography.x509 import load_pem_x509_certificate
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tergeu_verify.checkpoint import ALGORITHMS, checkpoint_parse, key_id, signature_valid
+from tergeu_verify.checkpoint import checkpoint_parse
 
-from tergeu.integrity.signer import log_signer
+from tergeu.integrity.signer import signed_by_trusted, trusted_keys
 from tergeu.integrity.verify import HeadRef, act_names, log_verify
-
-
-def _public_der(path: str) -> bytes:
-    """A public key (or an X.509 certificate's) from a PEM file, as DER."""
-    data = Path(path).read_bytes()
-    key: PublicKeyTypes
-    try:
-        if b"CERTIFICATE" in data:
-            key = load_pem_x509_certificate(data).public_key()
-        else:
-            key = serialization.load_pem_public_key(data)
-    except ValueError as exc:
-        raise CommandError(f"{path}: not a PEM public key or certificate ({exc})") from exc
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 def _pinned(folder: Path, trusted: dict[str, bytes]) -> HeadRef:
@@ -42,11 +23,7 @@ def _pinned(folder: Path, trusted: dict[str, bytes]) -> HeadRef:
         checkpoint = checkpoint_parse(body)
     except (OSError, ValueError) as exc:
         raise CommandError(f"{folder}: no readable checkpoint ({exc})") from exc
-    if not any(
-        signature_valid(algorithm, key, body, signature)
-        for key in trusted.values()
-        for algorithm in ALGORITHMS
-    ):
+    if not signed_by_trusted(trusted, body, signature):
         raise CommandError(
             f"{folder}: the checkpoint's signature does not verify with a trusted key"
         )
@@ -82,8 +59,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        own = log_signer().public_key_der()
-        trusted = {key_id(der): der for der in [own, *map(_public_der, options["key"])]}
+        try:
+            trusted = trusted_keys(options["key"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         pinned = [_pinned(Path(folder), trusted) for folder in options["checkpoint"]]
         report = log_verify(trusted, pinned)
         names = act_names(report.problems)
