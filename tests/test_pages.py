@@ -95,8 +95,9 @@ PAGES: dict[str, Page] = {
     "certificate_challenge": Page(
         "investigator", stranger=200, nobody=200, method="post", anonymous=200
     ),
+    # Posted as a form, not the JSON the page's script sends: refused for its type.
     "certificate_sign_in": Page(
-        "investigator", owner_status=400, stranger=400, nobody=400, method="post", anonymous=400
+        "investigator", owner_status=415, stranger=415, nobody=415, method="post", anonymous=415
     ),
     "otp_setup": Page("investigator", stranger=200, nobody=200),
     "otp_verify": Page("investigator", owner_status=302, stranger=302, nobody=302),

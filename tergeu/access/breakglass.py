@@ -22,6 +22,7 @@ from tergeu.cases.models import Case
 from tergeu.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tergeu.notifications.models import Notification, NotificationKind
 from tergeu.notifications.services import notifications_send
+from tergeu.registry.numbers import register_number_parse
 
 # Who may break the glass: the officials who conduct, supervise or decide on cases. Not the
 # defence (its access is its admission), analysts, administrators, auditors or the
@@ -67,12 +68,13 @@ def break_glass_open(
             code="break_glass_not_allowed",
         )
     text = reason_clean(reason)
-    case = Case.objects.filter(register_number=str(register_number).strip()[:32]).first()
+    number = register_number_parse(register_number)
+    case = Case.objects.filter(register_number=number).first()
     if case is None:
         raise NotFound(
             _("No case has this register number."),
             code="case_not_found",
-            details={"register_number": str(register_number)[:32]},
+            details={"register_number": number},
         )
     if visible_cases(official, break_glass=False).filter(pk=case.pk).exists():
         raise Conflict(

@@ -17,6 +17,7 @@ from tergeu.access.gate import access_case, access_log, holds_role, visible_case
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Role
 from tergeu.api.schemas import (
+    CODE_MAX,
     OFFSET_MAX,
     AgencyOut,
     AwaitingOut,
@@ -133,7 +134,7 @@ class ActIn(Schema):
     participant_admission, send `person` (or `entity`) and `payload.role`: the person is entered in
     the register if new and `payload.party` is filled in."""
 
-    kind: str = Field(examples=["note"])
+    kind: str = Field(max_length=64, examples=["note"])
     payload: dict[str, Any]
     performed_at: Moment | None = None
     person: PersonIn | None = None
@@ -172,8 +173,8 @@ def _act(act: Act) -> dict[str, Any]:
 @router.get("", response={200: CaseList, **errors()}, summary="Cases I may see, newest first")
 def case_list(
     request: HttpRequest,
-    q: str = "",
-    stage: str = "",
+    q: str = Query("", max_length=200),
+    stage: str = Query("", max_length=CODE_MAX),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:

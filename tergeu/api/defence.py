@@ -6,7 +6,7 @@ ordinary acts: POST /api/v1/cases/{id}/acts."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from pydantic import Field
 from tergeu.access.gate import access_case, access_log, holds_role
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Official, Role
-from tergeu.api.schemas import OFFSET_MAX, current, errors
+from tergeu.api.schemas import CODE_MAX, OFFSET_MAX, TEXT_MAX, current, errors
 from tergeu.defence import services
 from tergeu.defence.models import DefenceAdmission, DisclosureLog
 from tergeu.errors import InvalidInput
@@ -52,7 +52,7 @@ class EndIn(Schema):
 
 class MotionIn(Schema):
     party: str = Field(max_length=16)
-    matter: str = Field(examples=["documents"])
+    matter: str = Field(max_length=CODE_MAX, examples=["documents"])
     text: str = Field(max_length=4000)
     performed_at: Moment | None = None
 
@@ -226,8 +226,8 @@ def evidence_submit(
     request: HttpRequest,
     case_id: int,
     file: File[UploadedFile],
-    party: Form[str],
-    description: Form[str],
+    party: Form[Annotated[str, Field(max_length=CODE_MAX)]],
+    description: Form[Annotated[str, Field(max_length=TEXT_MAX)]],
 ) -> Status[dict[str, Any]]:
     user = current(request)
     case = access_case(user, case_id=case_id, surface=Surface.API, action="add_attachment")

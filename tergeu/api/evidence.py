@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from pydantic import Field
 
 from tergeu.access.gate import access_case, access_log
 from tergeu.access.models import Surface
-from tergeu.api.schemas import current, errors, file_answer
+from tergeu.api.schemas import CODE_MAX, PLACE_MAX, TEXT_MAX, current, errors, file_answer
 from tergeu.errors import NotFound
 from tergeu.evidence import services
 from tergeu.evidence.labels import evidence_label
@@ -46,7 +46,7 @@ class StepIn(Schema):
     """One step of the chain of custody and its fields: `seal` — seal and packaging; `transfer`
     — to; `examine` — expert and purpose; `return` — to; `destroy` — grounds."""
 
-    step: str = Field(examples=["seal"])
+    step: str = Field(max_length=CODE_MAX, examples=["seal"])
     fields: dict[str, Any] = Field(default_factory=dict, examples=[{"seal": "№ 0417"}])
 
 
@@ -84,9 +84,9 @@ def evidence_list(request: HttpRequest, case_id: int) -> dict[str, Any]:
 def evidence_seize(
     request: HttpRequest,
     case_id: int,
-    description: Form[str],
-    nature: Form[str],
-    place: Form[str],
+    description: Form[Annotated[str, Field(max_length=TEXT_MAX)]],
+    nature: Form[Annotated[str, Field(max_length=CODE_MAX)]],
+    place: Form[Annotated[str, Field(max_length=PLACE_MAX)]],
     file: UploadedFile | None = File(None),  # type: ignore[type-arg]  # noqa: B008
 ) -> Status[dict[str, Any]]:
     user = current(request)

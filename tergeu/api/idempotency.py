@@ -9,14 +9,17 @@ database restarting) does not know whether the work was done. So
   with another request is refused (422 `idempotency_key_reused`). Only successful answers are
   kept: a refused request may be retried as it is, and is judged again.
 
-Keys are per credential (a bearer token, or the signed-in official's session)."""
+Keys are per credential (a bearer token, or the signed-in official's session). A body over
+DATA_UPLOAD_MAX_MEMORY_SIZE is answered here too, 413 `too_large` in the same shape."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -30,11 +33,18 @@ RETRY_AFTER_SECONDS = 5
 REPLAYED = "Idempotent-Replayed"
 
 
-def _error(status: int, code: str, message: str, **headers: str) -> HttpResponse:
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     response = JsonResponse(
-        {"error": {"code": code, "message": message, "details": {}}}, status=status
+        {"error": {"code": code, "message": message, "details": details or {}}}, status=status
     )
-    for name, value in headers.items():
+    for name, value in (headers or {}).items():
         response[name] = value
     return response
 
@@ -44,8 +54,16 @@ def unavailable() -> HttpResponse:
         503,
         "database_unavailable",
         _("The case file's database is not reachable just now. Nothing was written; try again."),
-        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def too_large() -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (files aside: they have ATTACHMENT_MAX_BYTES),
+    refused before any of it is parsed, in the API's error shape rather than Django's page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = _("The request's body is larger than the limit of %(limit)d bytes.")
+    return _error(413, "too_large", message % {"limit": limit}, details={"limit": limit})
 
 
 def _scope(request: HttpRequest) -> str | None:
@@ -96,14 +114,18 @@ class ApiFaults:
             return self.get_response(request)
         except (OperationalError, InterfaceError):
             return unavailable()
+        except RequestDataTooBig:  # read by the key's check, before the view
+            return too_large()
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """The database lost in the view itself (Django turns a view's exception into a
         response before it reaches `__call__`)."""
-        if request.path.startswith(PREFIX) and isinstance(
-            exception, OperationalError | InterfaceError
-        ):
+        if not request.path.startswith(PREFIX):
+            return None
+        if isinstance(exception, OperationalError | InterfaceError):
             return unavailable()
+        if isinstance(exception, RequestDataTooBig):
+            return too_large()
         return None
 
     def _once(self, request: HttpRequest, key: str) -> HttpResponse:

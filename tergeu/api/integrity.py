@@ -16,7 +16,7 @@ from tergeu_verify.checkpoint import checkpoint_body
 
 from tergeu.access.gate import access_case, access_compartment
 from tergeu.access.models import Surface
-from tergeu.api.schemas import current, errors, file_answer
+from tergeu.api.schemas import CODE_MAX, current, errors, file_answer
 from tergeu.cases.models import Case, Compartment
 from tergeu.defence.disclosure import disclosed_act_check
 from tergeu.documents.services import language_check
@@ -209,7 +209,10 @@ def log_key(request: HttpRequest) -> dict[str, Any]:
     summary="The case's bundle (ZIP) as I may see it, for the offline verifier (docs/bundle.md)",
 )
 def case_export(
-    request: HttpRequest, case_id: int, lang: str = "ru", documents: bool = True
+    request: HttpRequest,
+    case_id: int,
+    lang: str = Query("ru", max_length=CODE_MAX),
+    documents: bool = True,
 ) -> HttpResponse:
     """Acts with their canonical bytes, documents, inclusion proofs and a tree head signed for
     this export. An official gets the case's journal and the covert compartments that name

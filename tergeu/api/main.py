@@ -3,6 +3,7 @@ and respond; every error has the shape {"error": {"code", "message", "details"}}
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from tergeu.accounts.models import Official
 from tergeu.accounts.services import token_official
 from tergeu.errors import AppError, InvalidInput
+from tergeu.web.security import REPLACEMENT_CHARACTER
 from tergeu.web.two_factor import verified as second_factor_passed
 
 
@@ -39,33 +41,61 @@ class BrowserSessionAuth(SessionAuth):
         return super().__call__(request)
 
 
-def _refuse_nul(value: Any) -> None:
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string in a parsed body or query, keys included."""
     if isinstance(value, str):
-        if "\x00" in value:
+        return [value]
+    if isinstance(value, dict):
+        return [t for key, item in value.items() for t in (*_texts(key), *_texts(item))]
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    return []
+
+
+def _refuse_bad_text(value: Any, *, query: bool = False) -> None:
+    """NUL characters; halves of surrogate pairs (JSON's "\\ud800" escapes: no Unicode text,
+    so no UTF-8 can store them); in a query, U+FFFD, which Django reads in place of bytes that
+    are not UTF-8 (a JSON body that is not UTF-8 cannot be parsed at all)."""
+    for text in _texts(value):
+        if "\x00" in text:
             raise InvalidInput(_("Text must not contain NUL characters."), code="nul_character")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_nul(key)
-            _refuse_nul(item)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_nul(item)
+        if _SURROGATE.search(text):
+            raise InvalidInput(
+                _("Text must be Unicode: it contains half of a surrogate pair."),
+                code="invalid_text",
+            )
+        if query and REPLACEMENT_CHARACTER in text:
+            raise InvalidInput(_("The query is not in UTF-8."), code="invalid_text")
 
 
 class TextParser(Parser):
-    """JSON bodies and query strings; NUL characters are refused here, once for every endpoint,
-    because PostgreSQL cannot store them in text (SQLite can: the two would disagree)."""
+    """JSON bodies and query strings; NUL characters and lone surrogates are refused here, once
+    for every endpoint, because PostgreSQL cannot store the first nor UTF-8 encode the second
+    (SQLite stores both: the two databases would disagree)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        # A body labelled as something else (a form, plain text) is not read as JSON on a
+        # guess: what the client meant to send cannot be known.
+        kind = request.content_type or ""
+        if kind != "application/json" and not kind.endswith("+json"):
+            raise AppError(
+                _("The body must be JSON, sent as Content-Type: application/json."),
+                code="unsupported_media_type",
+                status=415,
+                details={"content_type": kind},
+            )
         data = super().parse_body(request)
-        _refuse_nul(data)
+        _refuse_bad_text(data)
         return data
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> Any:
         parsed = super().parse_querydict(data, list_fields, request)
-        _refuse_nul(parsed)
+        _refuse_bad_text(parsed, query=True)
         return parsed
 
 

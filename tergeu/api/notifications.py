@@ -12,7 +12,7 @@ from pydantic import Field
 
 from tergeu.access.gate import access_case
 from tergeu.access.models import Surface
-from tergeu.api.schemas import ID_MAX, OFFSET_MAX, Page, current, errors
+from tergeu.api.schemas import CODE_MAX, ID_MAX, OFFSET_MAX, Page, current, errors
 from tergeu.notifications.contacts import (
     contact_keeper_require,
     contact_set,
@@ -85,10 +85,12 @@ def my_notifications_read(request: HttpRequest, body: MarkReadIn) -> dict[str, A
 
 
 class ContactIn(Schema):
-    party: str = Field(examples=["iin:900101300017"])
-    phone: str = Field("", examples=["+77011234567"])
-    email: str = Field("", examples=["victim@example.kz"])
-    language: str = Field("", examples=["kk"], description="kk, ru or en; empty: the default")
+    party: str = Field(max_length=CODE_MAX, examples=["iin:900101300017"])
+    phone: str = Field("", max_length=CODE_MAX, examples=["+77011234567"])
+    email: str = Field("", max_length=254, examples=["victim@example.kz"])
+    language: str = Field(
+        "", max_length=8, examples=["kk"], description="kk, ru or en; empty: the default"
+    )
 
 
 class ContactOut(Schema):
@@ -127,10 +129,12 @@ def case_contact_set(request: HttpRequest, case_id: int, body: ContactIn) -> dic
 
 
 class FamilyNoticeIn(Schema):
-    party: str = Field(examples=["iin:900101300017"], description="the detained person")
-    phone: str = ""
-    email: str = ""
-    language: str = ""
+    party: str = Field(
+        max_length=CODE_MAX, examples=["iin:900101300017"], description="the detained person"
+    )
+    phone: str = Field("", max_length=CODE_MAX)
+    email: str = Field("", max_length=254)
+    language: str = Field("", max_length=8)
 
 
 class OutboxOut(Schema):

@@ -16,7 +16,10 @@ from tergeu.access.gate import access_log, access_report, visible_reports
 from tergeu.access.models import Surface
 from tergeu.accounts.models import Agency
 from tergeu.api.schemas import (
+    CODE_MAX,
     OFFSET_MAX,
+    PLACE_MAX,
+    TEXT_MAX,
     EntityIn,
     Page,
     PersonIn,
@@ -34,12 +37,12 @@ router = Router(tags=["reports"])
 
 class ReportIn(Schema):
     agency_id: int
-    source: str = Field(examples=["written_statement"])
-    summary: str
+    source: str = Field(max_length=CODE_MAX, examples=["written_statement"])
+    summary: str = Field(max_length=TEXT_MAX)
     received_at: Moment | None = None
     applicant: PersonIn | None = None
     applicant_entity: EntityIn | None = None
-    event_place: str = ""
+    event_place: str = Field("", max_length=PLACE_MAX)
     event_time: Moment | None = None
 
 
@@ -99,7 +102,7 @@ def report_create(request: HttpRequest, body: ReportIn) -> Status[dict[str, Any]
 @router.get("", response={200: ReportList, **errors()}, summary="Reports I may see")
 def report_list(
     request: HttpRequest,
-    status: str = "",
+    status: str = Query("", max_length=CODE_MAX),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:
@@ -131,12 +134,12 @@ class DecisionIn(Schema):
 
     decision: Literal["register", "forward_administrative", "forward_audit", "refuse", "transfer"]
     qualification: QualificationIn | None = None
-    summary: str = ""
+    summary: str = Field("", max_length=TEXT_MAX)
     investigation_unit_id: int | None = None
     supervising_office_id: int | None = None
-    addressee: str = ""
-    ground: str = ""
-    reasons: str = ""
+    addressee: str = Field("", max_length=PLACE_MAX)
+    ground: str = Field("", max_length=CODE_MAX)
+    reasons: str = Field("", max_length=TEXT_MAX)
     to_agency_id: int | None = None
 
 

@@ -11,6 +11,7 @@ from ninja import Schema
 from pydantic import Field
 
 from tergeu.accounts.models import Official
+from tergeu.journal.kinds import TEXT_MAX as TEXT_MAX
 
 
 def current(request: HttpRequest) -> Official:
@@ -25,6 +26,14 @@ def current(request: HttpRequest) -> Official:
 # rather than failing in the database.
 ID_MAX = 2**63 - 1
 OFFSET_MAX = 2**31 - 1
+
+# The longest text a request may carry in a field: a name as the person register keeps it, a
+# place or addressee as its column, a free text as an act's text (TEXT_MAX).
+# A code (IIN, BIN, register number) may be longer than its format so that the service, not
+# the schema, says what is wrong with it; anything longer is refused as not fitting the schema.
+NAME_MAX = 100
+PLACE_MAX = 300
+CODE_MAX = 32
 
 
 class ErrorBody(Schema):
@@ -41,8 +50,9 @@ class Error(Schema):
 
 def errors(*statuses: int) -> dict[int, type[Error]]:
     """The error responses of an endpoint: every endpoint may answer 400 (a body or query that
-    cannot be parsed), 401 and 422, plus the statuses named."""
-    return {s: Error for s in (400, 401, 422, *statuses)}
+    cannot be parsed), 401, 413 (a body over the size limit), 415 (a body that is not JSON
+    where JSON is read) and 422, plus the statuses named."""
+    return {s: Error for s in (400, 401, 413, 415, 422, *statuses)}
 
 
 def file_answer(media_type: str) -> dict[str, Any]:
@@ -69,24 +79,24 @@ def file_answer(media_type: str) -> dict[str, Any]:
 class PersonIn(Schema):
     """A natural person by IIN; names are needed only when the person is new to the register."""
 
-    iin: str = Field(examples=["900101300012"])
-    last_name: str = ""
-    first_name: str = ""
-    patronymic: str = ""
+    iin: str = Field(max_length=CODE_MAX, examples=["900101300012"])
+    last_name: str = Field("", max_length=NAME_MAX)
+    first_name: str = Field("", max_length=NAME_MAX)
+    patronymic: str = Field("", max_length=NAME_MAX)
     birth_date: date | None = None
     citizenship: str = Field("KAZ", min_length=3, max_length=3)
 
 
 class EntityIn(Schema):
-    bin: str
-    name: str = ""
+    bin: str = Field(max_length=CODE_MAX)
+    name: str = Field("", max_length=PLACE_MAX)
 
 
 class QualificationIn(Schema):
-    article: str = Field(examples=["188"])
-    part: str = ""
-    paragraph: str = ""
-    offence_category: str = Field(examples=["medium"])
+    article: str = Field(max_length=16, examples=["188"])
+    part: str = Field("", max_length=8)
+    paragraph: str = Field("", max_length=8)
+    offence_category: str = Field(max_length=CODE_MAX, examples=["medium"])
 
 
 class AgencyOut(Schema):

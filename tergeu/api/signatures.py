@@ -18,13 +18,11 @@ from tergeu.access.models import Surface
 from tergeu.api.schemas import ID_MAX, current, errors
 from tergeu.documents.selectors import ReadableAct, case_act, compartment_act
 from tergeu.signing.acts import act_sign, act_sign_prepare, revisions, visible_revisions
-from tergeu.signing.cms import cms_from_base64
+from tergeu.signing.cms import CMS_MAX, cms_from_base64
 from tergeu.signing.models import SignedDocument
 
 router = Router(tags=["signatures"])
 Language = Literal["kk", "ru", "en"]
-# A detached CMS as NCALayer returns it: a few kilobytes; 64 KiB of base64 is ample.
-CMS_MAX = 65536
 
 
 class SignatureOut(Schema):

@@ -13,7 +13,7 @@ from ninja.params.functions import Query
 from tergeu import clock
 from tergeu.access.gate import access_log
 from tergeu.access.models import Surface
-from tergeu.api.schemas import OFFSET_MAX, Deadline, Page, current, deadline_out, errors
+from tergeu.api.schemas import CODE_MAX, OFFSET_MAX, Deadline, Page, current, deadline_out, errors
 from tergeu.cases.supervision import (
     Deprived,
     prosecutor_paths,
@@ -105,7 +105,7 @@ def supervision_list(
     overdue: bool = False,
     detained: bool = False,
     covert: bool = False,
-    stage: str = "",
+    stage: str = Query("", max_length=CODE_MAX),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=OFFSET_MAX),
 ) -> dict[str, Any]:

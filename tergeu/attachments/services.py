@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,14 +27,17 @@ from tergeu.errors import AppError, InvalidInput, TooLarge
 from tergeu.journal.services import act_append
 
 CHUNK = 1024 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def sniff_mime(head: bytes) -> str:
-    """The MIME type the content says it is: a known magic number, else UTF-8 text, else
-    "application/octet-stream"."""
+    """The MIME type the content says it is: a known magic number, else UTF-8 text without NUL,
+    else "application/octet-stream"."""
     kind = filetype.guess(head)
     if kind is not None:
         return str(kind.mime)
+    if b"\0" in head:  # no text holds NUL: a binary format the sniffer does not know
+        return "application/octet-stream"
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -53,11 +58,39 @@ class Received:
     spool: IO[bytes]
 
 
+# The types of file names, from Python's own table (not the machine's /etc/mime.types, so that
+# every server judges a name alike), and the office formats it does not know.
+_NAMED_TYPES = mimetypes.MimeTypes(filenames=())
+_NAMED_TYPES.add_type(DOCX, ".docx")
+# Content of one type that may rightly carry a name of another: any text file (.csv, .md,
+# .json, .xml…) is plain text to the sniffer, and an office document is a ZIP.
+_ALSO_NAMED = {
+    "text/plain": ("text/", "application/json", "application/xml"),
+    DOCX: ("application/zip",),
+}
+
+
+def label_check(filename: str, mime: str) -> None:
+    """Refuse a file whose name says one type and whose content is another (a PDF named
+    `photo.jpg`, a program named `statement.pdf`). A name with no extension, or with one of no
+    known type, says nothing and is not refused."""
+    named, _encoding = _NAMED_TYPES.guess_type(filename, strict=False)
+    if named is None or named == mime or named.startswith(_ALSO_NAMED.get(mime, ())):
+        return
+    raise AppError(
+        _("The file's name %(filename)s says %(named)s, but its content is %(mime)s.")
+        % {"filename": filename, "named": named, "mime": mime},
+        code="mislabelled_file",
+        status=415,
+        details={"filename": filename, "named": named, "mime": mime},
+    )
+
+
 @contextmanager
-def received(stream: IO[bytes]) -> Iterator[Received]:
+def received(stream: IO[bytes], filename: str) -> Iterator[Received]:
     """The bytes of `stream`, hashed while read and spooled to a temporary file for the block.
-    Refused (InvalidInput, TooLarge, 415) when empty, larger than ATTACHMENT_MAX_BYTES or of a
-    type not allowed."""
+    Refused (InvalidInput, TooLarge, 415) when empty, larger than ATTACHMENT_MAX_BYTES, of a
+    type not allowed, or of a type other than its name says."""
     digest, size = hashlib.sha256(), 0
     with tempfile.TemporaryFile() as spool:
         head = b""
@@ -83,6 +116,7 @@ def received(stream: IO[bytes]) -> Iterator[Received]:
                 status=415,
                 details={"mime": mime, "allowed": sorted(settings.ATTACHMENT_ALLOWED_TYPES)},
             )
+        label_check(filename, mime)
         yield Received(digest.hexdigest(), size, mime, spool)
 
 
@@ -99,9 +133,25 @@ def blob_keep(upload: Received) -> Blob:
     return blob
 
 
+FILENAME_MAX = 255
+
+
 def safe_filename(filename: str) -> str:
-    """The name as stored and offered back: no path separators, at most 255 characters."""
-    return filename.replace("/", "_").replace("\\", "_").strip()[:255] or "file"
+    """The name as stored and offered back, without path separators. Refused (422): a name
+    longer than FILENAME_MAX characters, or with a control character (NUL among them, which
+    PostgreSQL cannot store) or bytes that were not UTF-8 (read as U+FFFD)."""
+    if len(filename) > FILENAME_MAX:
+        raise InvalidInput(
+            _("A file name is at most %(limit)d characters.") % {"limit": FILENAME_MAX},
+            code="invalid_filename",
+            details={"limit": FILENAME_MAX},
+        )
+    if any(unicodedata.category(c) == "Cc" or c == "\ufffd" for c in filename):
+        raise InvalidInput(
+            _("A file name must not contain control characters or bytes that are not UTF-8."),
+            code="invalid_filename",
+        )
+    return filename.replace("/", "_").replace("\\", "_").strip() or "file"
 
 
 def attachment_add(
@@ -112,7 +162,7 @@ def attachment_add(
     when empty, larger than ATTACHMENT_MAX_BYTES, of a type not allowed, or when the actor may
     not add to the case."""
     filename = safe_filename(filename)
-    with received(stream) as upload, transaction.atomic():
+    with received(stream, filename) as upload, transaction.atomic():
         act = act_append(
             case=case,
             kind="attachment",

@@ -23,6 +23,7 @@ from tergeu.journal.services import act_append
 from tergeu.persons.iin import parse_iin
 from tergeu.procedure.rules import DEFENDED
 from tergeu.procedure.state import from_json
+from tergeu.registry.numbers import register_number_parse
 
 # Act kinds written only by these services (they keep `DefenceAdmission` and check who defends
 # whom): the generic act endpoint refuses them and names the endpoint to use.
@@ -50,6 +51,7 @@ def defence_notice_file(
     does not exist and a person who is not a suspect, accused or convicted in that case get the
     same "not found", so that neither the case nor a person's part in it leaks."""
     _require_lawyer(lawyer)
+    register_number = register_number_parse(register_number)
     parse_iin(client_iin)
     party = f"iin:{client_iin}"
     case = Case.objects.filter(register_number=register_number).first()
@@ -217,7 +219,7 @@ def evidence_submit(
     X-DEFENCE-EVIDENCE). Refused as an upload is (empty, too large, a type not allowed)."""
     admission_require(case=case, lawyer=lawyer, party=party)
     filename = safe_filename(filename)
-    with received(stream) as upload, transaction.atomic():
+    with received(stream, filename) as upload, transaction.atomic():
         act = act_append(
             case=case,
             kind="defence_evidence",

@@ -73,8 +73,9 @@ def evidence_seize(
         )
     if stream is None:
         return _seize(case, actor, description, nature, place, upload=None, filename="")
-    with received(stream) as upload:
-        return _seize(case, actor, description, nature, place, upload, safe_filename(filename))
+    filename = safe_filename(filename)
+    with received(stream, filename) as upload:
+        return _seize(case, actor, description, nature, place, upload, filename)
 
 
 def _seize(

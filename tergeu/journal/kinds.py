@@ -42,7 +42,8 @@ from tergeu.persons.models import LegalEntity, Person
 from tergeu.procedure.pack import choices
 
 # Patterns say [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, Devanagari, ...).
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+TEXT_MAX = 4000  # the longest free text of an act, a report or a decision
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
 ArticleNo = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}(-[0-9]{1,2})?$")]
 SmallNo = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,2})?$")]
 Party = Annotated[str, StringConstraints(pattern=r"^(iin|bin):[0-9]{12}$")]

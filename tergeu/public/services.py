@@ -31,11 +31,11 @@ from tergeu.notifications.outbox import participant_notify
 from tergeu.persons.iin import parse_iin
 from tergeu.persons.models import Person
 from tergeu.public.models import CodeRequest, OneTimeCode, StatusView
+from tergeu.registry.numbers import register_number_parse
 
 # Wrong tries a code survives: five guesses at a million codes.
 CODE_TRIES = 5
 CODE = re.compile(r"^[0-9]{6}$")
-REGISTER_NUMBER = re.compile(r"^[0-9]{6,32}$")
 CODE_MESSAGE = gettext_noop(
     "Your code for the tergeu status page: %(code)s. It is valid for %(minutes)s minutes. "
     "Do not tell it to anyone."
@@ -58,13 +58,7 @@ def status_code_request(*, register_number: str, iin: str, client: str) -> int |
     None when there is no such participant (the caller answers the same either way). Refused,
     with nothing written, for malformed input or when this IIN or this client has asked too
     often within the window."""
-    register_number, iin = register_number.strip(), iin.strip()
-    if not REGISTER_NUMBER.match(register_number):
-        raise InvalidInput(
-            _("A register number is 6 to 32 digits."),
-            code="invalid_register_number",
-            details={"register_number": register_number},
-        )
+    register_number, iin = register_number_parse(register_number), iin.strip()
     parse_iin(iin)
     now = clock.now()
     iin_hash, client_hash = _keyed("iin", iin), _keyed("client", client)

@@ -29,6 +29,8 @@ from tergeu.signing.errors import SignatureRefused
 from tergeu.signing.pdf import DIGEST
 from tergeu.signing.trust import TrustStore, chain_check, run, trust_store, validation_context
 
+# A detached CMS as NCALayer returns it: a few kilobytes; 64 KiB of base64 is ample.
+CMS_MAX = 65536
 KEY_USAGE_CONSTRAINTS = KeyUsageConstraints(key_usage=set(KEY_USAGE), match_all_key_usages=True)
 
 

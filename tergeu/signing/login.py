@@ -19,7 +19,7 @@ from tergeu import clock
 from tergeu.accounts.models import Official
 from tergeu.errors import Forbidden, InvalidInput
 from tergeu.signing.certificates import iin_of
-from tergeu.signing.cms import cms_parse, cms_verify
+from tergeu.signing.cms import CMS_MAX, cms_parse, cms_verify
 
 SESSION_KEY = "tergeu_sign_in_challenge"
 CHALLENGE_SECONDS = 120
@@ -41,6 +41,12 @@ def certificate_official(session: Any, cms_base64: str) -> Official:
     if not kept or int(clock.now().timestamp()) - int(kept["issued"]) > CHALLENGE_SECONDS:
         raise InvalidInput(
             _("The sign-in request has expired. Start again."), code="challenge_expired"
+        )
+    if len(cms_base64) > CMS_MAX:
+        raise InvalidInput(
+            _("The signature is longer than %(limit)d characters.") % {"limit": CMS_MAX},
+            code="cms_too_large",
+            details={"limit": CMS_MAX},
         )
     try:
         cms = base64.b64decode(cms_base64, validate=True)

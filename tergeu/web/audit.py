@@ -19,6 +19,7 @@ from tergeu.access.readers import case_readers, is_auditor
 from tergeu.accounts.models import Official
 from tergeu.cases.models import Case
 from tergeu.errors import AppError, Forbidden, NotFound
+from tergeu.registry.numbers import REGISTER_NUMBER
 from tergeu.web.views import gated
 
 GRANTS_SHOWN = 100
@@ -47,8 +48,9 @@ def readers(request: HttpRequest, case_id: int) -> HttpResponse:
 class FindCase(forms.Form):
     register_number = forms.RegexField(
         label=gettext_lazy("Register number"),
-        regex=r"^\d{6,20}$",
-        error_messages={"invalid": gettext_lazy("A register number is digits only.")},
+        regex=REGISTER_NUMBER,
+        max_length=32,
+        error_messages={"invalid": gettext_lazy("A register number is 6 to 32 digits.")},
     )
 
 

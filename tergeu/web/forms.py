@@ -25,6 +25,7 @@ from tergeu.cases.law import pack
 from tergeu.cases.models import Case, InvestigationForm, OffenceCategory, ParticipantRole, Stage
 from tergeu.defence.services import SERVICE_KINDS
 from tergeu.evidence.services import SERVICE_KINDS as EVIDENCE_KINDS
+from tergeu.journal.kinds import TEXT_MAX
 from tergeu.procedure.pack import choices
 from tergeu.registry.models import RefusalGround, ReportSource, ReportStatus
 from tergeu.registry.services import intake_agencies
@@ -129,7 +130,9 @@ class ReportForm(PersonFields):
         label=_("Receiving body"), queryset=Agency.objects.none(), empty_label=None
     )
     source = forms.ChoiceField(label=_("Source"), choices=ReportSource.choices)
-    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
+    summary = forms.CharField(
+        label=_("Summary"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
     event_place = forms.CharField(label=_("Place of the event"), max_length=300, required=False)
     event_time = forms.DateTimeField(
         label=_("Time of the event"), required=False, widget=DateTimeLocalInput()
@@ -161,6 +164,7 @@ class RegisterForm(QualificationFields):
     title = _("Register in the unified register (ЕРДР)")
     summary = forms.CharField(
         label=_("Summary for the register"),
+        max_length=TEXT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Leave empty to use the report's summary."),
@@ -184,7 +188,10 @@ class ForwardForm(forms.Form):
     )
     addressee = forms.CharField(label=_("Addressee"), max_length=300)
     reasons = forms.CharField(
-        label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reasons"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -194,7 +201,9 @@ class RefuseForm(forms.Form):
     decision = "refuse"
     title = _("Do not register")
     ground = forms.ChoiceField(label=_("Ground"), choices=RefusalGround.choices)
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(
+        label=_("Reasons"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class TransferForm(forms.Form):
@@ -206,7 +215,10 @@ class TransferForm(forms.Form):
         label=_("Investigating body"), queryset=Agency.objects.none()
     )
     reasons = forms.CharField(
-        label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Reasons"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, from_agency: Agency, **kwargs: Any) -> None:
@@ -245,7 +257,7 @@ class ActForm(forms.Form):
 class NoteForm(ActForm):
     kind = "note"
     text = forms.CharField(
-        label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -306,7 +318,7 @@ class TransferActForm(ActForm):
         help_text=_("Leave empty for the office that supervises the receiving unit."),
     )
     reason = forms.CharField(
-        label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -486,7 +498,7 @@ def pack_form(kind: str, spec: dict[str, tuple[str, bool]]) -> type[PackActForm]
             field = forms.CharField(
                 label=label,
                 required=required,
-                max_length=4000,
+                max_length=TEXT_MAX,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
         fields[name] = field

@@ -12,8 +12,10 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tergeu import clock
@@ -146,6 +148,39 @@ def session_limits(get_response: Handler) -> Handler:
                 messages.warning(request, reason)
             elif now - session[SEEN_AT] >= SEEN_RESOLUTION_SECONDS:
                 session[SEEN_AT] = now
+        return get_response(request)
+
+    return middleware
+
+
+# What Django puts in place of bytes that are not UTF-8 when it decodes a form.
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def form_text_check(get_response: Handler) -> Handler:
+    """Middleware: a page's form whose text is not UTF-8 is refused (400, the error page), not
+    stored with the bad bytes turned into U+FFFD. Django decodes form fields leniently; a browser
+    sends UTF-8, so such bytes come from a broken or hostile client. A form over
+    DATA_UPLOAD_MAX_MEMORY_SIZE is refused here too (413), on the same page. The API refuses the
+    same in its own error shape."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            try:
+                fields = list(request.POST.lists())
+            except RequestDataTooBig:
+                message = _(
+                    "The form is larger than the limit of %(limit)d bytes (files aside). "
+                    "Shorten its text."
+                ) % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+                return render(request, "error.html", {"message": message}, status=413)
+            for values in fields:
+                if any(REPLACEMENT_CHARACTER in text for text in (values[0], *values[1])):
+                    message = _(
+                        "The form's text is not in UTF-8: it cannot be read as sent. Type it "
+                        "again, or send it from another program."
+                    )
+                    return render(request, "error.html", {"message": message}, status=400)
         return get_response(request)
 
     return middleware

@@ -21,6 +21,19 @@ from tergeu_verify.merkle import leaf_hash, root_from_inclusion
 FORMAT = "tergeu-bundle/1"
 MANIFEST = "manifest.json"
 GENESIS = "0" * 64
+# A bundle is read whole into memory: a member or a whole larger than this (as the ZIP declares
+# it; a member is never inflated beyond its declared size) is refused before it is inflated,
+# so that a small hostile ZIP cannot ask for gigabytes.
+MEMBER_MAX = 256 * 1024 * 1024
+TOTAL_MAX = 1024 * 1024 * 1024
+# The manifest's containers and their types; anything else is no bundle of this format.
+_SHAPE: dict[str, type] = {
+    "case": dict,
+    "log": dict,
+    "acts": list,
+    "trust_roots": list,
+    "files": dict,
+}
 
 
 @dataclass(frozen=True)
@@ -71,17 +84,50 @@ def verify_bundle(data: bytes, trust: Trust | None = None) -> Report:
     trust = trust or Trust()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+        _sizes_check(archive)
         manifest = json.loads(archive.read(MANIFEST))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, NotImplementedError) as exc:
+        # ValueError includes a manifest that is not UTF-8; NotImplementedError, a compression
+        # method zipfile does not know.
         raise Unreadable(f"not a tergeu bundle: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise Unreadable(f"not a {FORMAT} bundle")
+    _shape_check(manifest)
     report = Report()
-    files = _files(archive, manifest, report)
-    head = _checkpoint(files, manifest, trust, report)
-    _acts(files, manifest, head, report)
-    _documents(files, manifest, trust, report)
+    try:
+        files = _files(archive, manifest, report)
+        head = _checkpoint(files, manifest, trust, report)
+        _acts(files, manifest, head, report)
+        _documents(files, manifest, trust, report)
+    except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as exc:
+        # A value of the wrong type deeper in the manifest (a number where a name belongs, an
+        # act that is not an object, an infinite leaf index): the bundle cannot be read as its
+        # format says.
+        raise Unreadable(f"the manifest is malformed: {type(exc).__name__}: {exc}") from exc
     return report
+
+
+def _sizes_check(archive: zipfile.ZipFile) -> None:
+    members = archive.infolist()
+    names = [m.filename for m in members]
+    if len(set(names)) != len(names):
+        raise Unreadable("a name appears twice in the ZIP: which one is meant cannot be told")
+    for member in members:
+        if member.file_size > MEMBER_MAX:
+            raise Unreadable(f"{member.filename} is larger than {MEMBER_MAX} bytes")
+    if sum(m.file_size for m in members) > TOTAL_MAX:
+        raise Unreadable(f"the bundle inflates to more than {TOTAL_MAX} bytes")
+
+
+def _shape_check(manifest: dict[str, Any]) -> None:
+    for name, kind in _SHAPE.items():
+        if not isinstance(manifest.get(name, kind()), kind):
+            raise Unreadable(f"the manifest is malformed: {name} is not a {kind.__name__}")
+    files = manifest.get("files", {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise Unreadable("the manifest is malformed: files must name each file's SHA-256")
+    if not all(isinstance(entry, dict) for entry in manifest.get("acts", [])):
+        raise Unreadable("the manifest is malformed: an act is not an object")
 
 
 def _files(archive: zipfile.ZipFile, manifest: dict[str, Any], report: Report) -> dict[str, bytes]:
