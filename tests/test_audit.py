@@ -5,13 +5,11 @@ prosecutor told; every refusal writing nothing."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from tergeu import clock
@@ -25,6 +23,7 @@ from tergeu.notifications.models import Notification, NotificationKind
 from tests.conftest import ApiClient, World, open_case
 from tests.test_concurrency import THREADS, race
 from tests.test_covert import Covert
+from tests.test_integrity import triggers_lifted, verify_command
 from tests.test_refusals import assert_error, database_state
 
 REASON = "The suspect detained tonight is named in this case; his custody hearing is at 9."
@@ -36,16 +35,7 @@ def reads(client: ApiClient, case: Case, n: int) -> None:
 
 
 def verify() -> tuple[int, list[str]]:
-    """Run the command: its exit status and its PROBLEM lines."""
-    out = io.StringIO()
-    try:
-        call_command("verify_access_log", stdout=out)
-        status = 0
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    lines = out.getvalue().splitlines()
-    assert lines[-1].startswith("verified "), lines
-    return status, [line for line in lines if line.startswith("PROBLEM ")]
+    return verify_command("verify_access_log")
 
 
 def with_prosecutor(world: World) -> Case:
@@ -94,8 +84,6 @@ def test_the_database_refuses_to_change_an_entry(statement: str, world: World) -
 
 def _lifted(sql: str, params: list[Any] | None = None) -> None:
     """Run `sql` as someone with the database owner's rights could: the triggers lifted."""
-    from tests.test_integrity import triggers_lifted
-
     with triggers_lifted("access_accesslog"), connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 

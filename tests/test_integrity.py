@@ -601,17 +601,22 @@ def triggers_lifted(*tables: str) -> Iterator[None]:
                     cursor.execute(statement)
 
 
-def verify_log(*args: str) -> tuple[int, list[str]]:
-    """Run the command: its exit status and its PROBLEM lines."""
+def verify_command(command: str, *args: str) -> tuple[int, list[str]]:
+    """Run a verification command (verify_log, verify_access_log): its exit status and its
+    PROBLEM lines; its last line says what it verified."""
     out = io.StringIO()
     try:
-        call_command("verify_log", *args, stdout=out)
+        call_command(command, *args, stdout=out)
         status = 0
     except SystemExit as exit_:
         status = int(exit_.code or 0)
     lines = out.getvalue().splitlines()
     assert lines[-1].startswith("verified "), lines
     return status, [line for line in lines if line.startswith("PROBLEM ")]
+
+
+def verify_log(*args: str) -> tuple[int, list[str]]:
+    return verify_command("verify_log", *args)
 
 
 @pytest.fixture

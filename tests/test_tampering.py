@@ -29,7 +29,7 @@ from tests.conftest import ApiClient, World, open_case
 from tests.test_act_signing import covert, signed_everything  # noqa: F401 (a fixture)
 from tests.test_audit import reads
 from tests.test_covert import Covert
-from tests.test_integrity import triggers_lifted
+from tests.test_integrity import triggers_lifted, verify_command
 
 
 def verify() -> tuple[int, str]:
@@ -129,16 +129,7 @@ def test_tampering_is_found(tamper: Callable[[Covert], None], found: str, stored
 
 
 def verify_access(*args: str) -> tuple[int, list[str]]:
-    """Run `verify_access_log`: its exit status and its PROBLEM lines."""
-    out = io.StringIO()
-    try:
-        call_command("verify_access_log", *args, stdout=out)
-        status = 0
-    except SystemExit as exit_:
-        status = int(exit_.code or 0)
-    lines = out.getvalue().splitlines()
-    assert lines[-1].startswith("verified "), lines
-    return status, [line for line in lines if line.startswith("PROBLEM ")]
+    return verify_command("verify_access_log", *args)
 
 
 @pytest.fixture
