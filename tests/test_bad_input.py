@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import io
 import json
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ class Scene:
     tmp_path: Path
     api: dict[str, ApiClient]
     pages: dict[str, Client]
+    settings: Any  # pytest-django's: what a row changes is restored after it
+    monkeypatch: pytest.MonkeyPatch
     pki: Pki | None = None
     prepared: Any = None
 
@@ -554,10 +557,7 @@ def page_upload(name: str, content: bytes) -> Callable[[Scene], Refused]:
 
 
 def small_limit(s: Scene) -> None:
-    from django.conf import settings as django_settings
-
-    s.prepared = django_settings.ATTACHMENT_MAX_BYTES
-    django_settings.ATTACHMENT_MAX_BYTES = 1000
+    s.settings.ATTACHMENT_MAX_BYTES = 1000
 
 
 CP1251_TEXT = "Протокол допроса свидетеля".encode("cp1251")
@@ -715,8 +715,16 @@ def set_path(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
 
 
 def small_members(s: Scene) -> None:
-    s.prepared = bundle_verify.MEMBER_MAX
-    bundle_verify.MEMBER_MAX = 1000
+    s.monkeypatch.setattr(bundle_verify, "MEMBER_MAX", 1000)
+
+
+def duplicated_member() -> bytes:
+    """A sound bundle with a second, different manifest.json after the first."""
+    data = io.BytesIO(sound().zip())
+    with warnings.catch_warnings(), zipfile.ZipFile(data, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is told to write
+        archive.writestr("manifest.json", b'{"format": "tergeu-bundle/1"}')
+    return data.getvalue()
 
 
 def cp1251_manifest() -> bytes:
@@ -726,6 +734,13 @@ def cp1251_manifest() -> bytes:
 
 
 BUNDLE_ROWS = [
+    Row(
+        "bundle",
+        "malformed",
+        "a_name_twice",
+        bundle(duplicated_member),
+        Refused(2, None, "a name appears twice"),
+    ),
     Row(
         "bundle",
         "nul",
@@ -1006,6 +1021,8 @@ def bad_input_scene(
     world: World,
     refusals_scene: dict[str, int],  # noqa: F811  (the fixture imported above)
     tmp_path: Path,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Scene:
     """A registered case Alice investigates (tests.test_refusals.scene), every official's API
     client and signed-in page client made before anything is counted."""
@@ -1022,7 +1039,8 @@ def bad_input_scene(
         page = Client(HTTP_ACCEPT_LANGUAGE="en")
         page.force_login(official)
         pages[name] = page
-    return Scene(world, refusals_scene["case_id"], tmp_path, api_clients, pages)
+    case_id = refusals_scene["case_id"]
+    return Scene(world, case_id, tmp_path, api_clients, pages, settings, monkeypatch)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r.path}-{r.klass}-{r.name}" for r in ROWS])
@@ -1030,14 +1048,11 @@ def test_bad_input_is_refused_and_writes_nothing(
     row: Row,
     bad_input_scene: Scene,
     request: pytest.FixtureRequest,
-    settings: Any,  # restores ATTACHMENT_MAX_BYTES after `small_limit`
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     s = bad_input_scene
     if row.certificates:
         s.pki = request.getfixturevalue("pki")
         request.getfixturevalue("signers")
-    monkeypatch.setattr(bundle_verify, "MEMBER_MAX", bundle_verify.MEMBER_MAX)
     if row.prepare is not None:
         row.prepare(s)
     before, files = database_state(), stored_files()

@@ -17,7 +17,7 @@ from ninja.security import HttpBearer, SessionAuth
 from tergeu.accounts.models import Official
 from tergeu.accounts.services import token_official
 from tergeu.errors import AppError, InvalidInput
-from tergeu.web.security import REPLACEMENT_CHARACTER
+from tergeu.text import REPLACEMENT_CHARACTER
 from tergeu.web.two_factor import verified as second_factor_passed
 
 

@@ -25,6 +25,7 @@ from tergeu.attachments.models import Blob, CaseAttachment, blob_storage_name
 from tergeu.cases.models import Case
 from tergeu.errors import AppError, InvalidInput, TooLarge
 from tergeu.journal.services import act_append
+from tergeu.text import REPLACEMENT_CHARACTER
 
 CHUNK = 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -146,7 +147,7 @@ def safe_filename(filename: str) -> str:
             code="invalid_filename",
             details={"limit": FILENAME_MAX},
         )
-    if any(unicodedata.category(c) == "Cc" or c == "\ufffd" for c in filename):
+    if any(unicodedata.category(c) == "Cc" or c == REPLACEMENT_CHARACTER for c in filename):
         raise InvalidInput(
             _("A file name must not contain control characters or bytes that are not UTF-8."),
             code="invalid_filename",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tergeu import clock
+from tergeu.text import REPLACEMENT_CHARACTER
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -151,10 +152,6 @@ def session_limits(get_response: Handler) -> Handler:
         return get_response(request)
 
     return middleware
-
-
-# What Django puts in place of bytes that are not UTF-8 when it decodes a form.
-REPLACEMENT_CHARACTER = "\ufffd"
 
 
 def form_text_check(get_response: Handler) -> Handler:
